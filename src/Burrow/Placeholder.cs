@@ -1,0 +1,1 @@
+namespace Burrow; internal static class Placeholder { }
