@@ -1,0 +1,18 @@
+using Burrow.Addressing;
+using Burrow.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Burrow.Connect;
+
+/// <summary>Everything a strategy may use for one connect: who we are, whom we want, and the clock.</summary>
+public sealed record ConnectContext(
+    TlsCredentials Local,
+    NodeAddress? LocalAddress,
+    NodeAddress Remote,
+    ConnectOptions Options,
+    TimeProvider Time,
+    ILogger Logger)
+{
+    /// <summary>When the connect started (a <see cref="TimeProvider"/> timestamp): strategies report elapsed time from here.</summary>
+    public long StartedAt { get; init; } = Time.GetTimestamp();
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using Burrow.Transport;
+
+namespace Burrow.Connect;
+
+/// <summary>
+/// Dials the peer's advertised endpoints (public, mapped, LAN), IPv6 and IPv4 raced Happy-Eyeballs style;
+/// the first endpoint that yields a stream authenticated as the peer wins.
+/// </summary>
+public sealed class DirectStrategy : IConnectStrategy
+{
+    public const string StrategyName = "direct";
+
+    public string Name => StrategyName;
+
+    public async Task<AttemptOutcome> TryConnectAsync(ConnectContext context, CancellationToken cancellationToken)
+    {
+        var targets = DialTargets.From(context.Remote);
+        if (targets.Count == 0)
+        {
+            return AttemptOutcome.Failed("the address has no endpoint to dial");
+        }
+        var entrants = targets
+            .Select((target, i) => new RaceEntrant(target.ToString(), context.Options.AttemptDelay * i, ct => DialAsync(context, target, ct)))
+            .ToList();
+        var (winner, attempts) = await AttemptRace.RunAsync(entrants, context.Time, cancellationToken).ConfigureAwait(false);
+        return winner is not null
+            ? AttemptOutcome.Connected(winner)
+            : AttemptOutcome.Failed(string.Join("; ", attempts.Select(a => $"{a.Strategy}: {a.Detail}")));
+    }
+
+    private static async Task<AttemptOutcome> DialAsync(ConnectContext context, IPEndPoint target, CancellationToken cancellationToken)
+    {
+        var socket = await TcpDialer.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            handshake.CancelAfter(context.Options.HandshakeTimeout);
+            var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(
+                new System.Net.Sockets.NetworkStream(socket, ownsSocket: false), context.Local, TlsRole.Client, context.Remote.NodeId, handshake.Token).ConfigureAwait(false);
+            return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, StrategyName, context.Time.GetElapsedTime(context.StartedAt), initiated: true));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            return AttemptOutcome.Failed($"{target}: the TLS handshake timed out after {context.Options.HandshakeTimeout.TotalSeconds:0.#} s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

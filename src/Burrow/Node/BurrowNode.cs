@@ -1,0 +1,262 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Burrow.Addressing;
+using Burrow.Connect;
+using Burrow.Identity;
+using Burrow.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Burrow.Node;
+
+/// <summary>
+/// A Burrow node: an identity, listeners, a signed address describing how to reach it, and a connect path
+/// made of strategies. Start it, publish <see cref="Address"/>, then <see cref="ConnectAsync"/> and
+/// <see cref="AcceptAsync"/>. Dispose it to stop listening.
+/// </summary>
+public sealed class BurrowNode : IAsyncDisposable
+{
+    private readonly BurrowNodeOptions _options;
+    private readonly bool _ownsIdentity;
+    private readonly TlsCredentials _credentials;
+    private readonly List<NodeListener> _listeners = [];
+    private readonly Channel<PeerConnection> _incoming;
+    private readonly SemaphoreSlim _handshakeSlots;
+    private readonly ConnectOrchestrator _orchestrator;
+    private readonly NodeMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly Lock _addressLock = new();
+    private readonly HashSet<Task> _handshakes = [];
+    private NodeAddress _address = null!;
+    private int _disposed;
+
+    private BurrowNode(BurrowNodeOptions options, NodeIdentity identity, bool ownsIdentity)
+    {
+        _options = options;
+        _ownsIdentity = ownsIdentity;
+        _logger = options.LoggerFactory.CreateLogger<BurrowNode>();
+        _credentials = new TlsCredentials(identity, options.TimeProvider);
+        _incoming = Channel.CreateBounded<PeerConnection>(new BoundedChannelOptions(options.AcceptQueueLength) { SingleWriter = false });
+        _handshakeSlots = new SemaphoreSlim(options.MaxPendingHandshakes);
+        _orchestrator = new ConnectOrchestrator([new DirectStrategy(), .. options.ExtraStrategies]);
+        _metrics = new NodeMetrics(options.MeterFactory);
+    }
+
+    public NodeId NodeId => _credentials.Identity.NodeId;
+
+    /// <summary>The endpoints the node listens on, as bound (ports resolved).</summary>
+    public IReadOnlyList<IPEndPoint> ListenEndPoints => [.. _listeners.Select(l => l.LocalEndPoint)];
+
+    /// <summary>The node's current signed address; re-issued once half its lifetime has passed.</summary>
+    public NodeAddress Address
+    {
+        get
+        {
+            lock (_addressLock)
+            {
+                var now = _options.TimeProvider.GetUtcNow();
+                if (now - _address.IssuedAt > _options.AddressLifetime / 2)
+                {
+                    _address = IssueAddress(now);
+                }
+                return _address;
+            }
+        }
+    }
+
+    public static async Task<BurrowNode> StartAsync(BurrowNodeOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var (identity, owns) = options.Identity is { } given
+            ? (given, false)
+            : ((await IdentityStore.LoadOrCreateAsync(options.IdentityPath ?? IdentityStore.DefaultPath, cancellationToken).ConfigureAwait(false)).Identity, true);
+        var node = new BurrowNode(options, identity, owns);
+        try
+        {
+            foreach (var bind in options.ListenEndpoints)
+            {
+                node._listeners.Add(NodeListener.Start(bind, 512, node.TrackHandshake, node._logger));
+            }
+            node._address = node.IssueAddress(options.TimeProvider.GetUtcNow());
+            NodeLog.Started(node._logger, node.NodeId.ToString(), string.Join(", ", node.ListenEndPoints));
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Connects to the node <paramref name="remote"/> describes, by the first strategy that gets an authenticated stream.</summary>
+    /// <exception cref="AddressFormatException">The address has expired or is not valid yet.</exception>
+    /// <exception cref="ConnectFailedException">No strategy connected; it lists what each one did.</exception>
+    public async Task<PeerConnection> ConnectAsync(NodeAddress remote, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var validity = remote.CheckValidity(_options.TimeProvider.GetUtcNow());
+        if (validity != AddressError.None)
+        {
+            throw new AddressFormatException(validity, NodeAddress.Describe(validity));
+        }
+        if (remote.NodeId == NodeId)
+        {
+            throw new ConnectFailedException("That is this node's own address.", []);
+        }
+        var context = new ConnectContext(_credentials, Address, remote, _options.Connect, _options.TimeProvider, _logger);
+        var plan = ConnectPlanner.Plan(context.LocalAddress, remote, _orchestrator.Available);
+        try
+        {
+            var connection = await _orchestrator.ConnectAsync(context, plan, cancellationToken).ConfigureAwait(false);
+            _metrics.Connected("outbound", connection.Strategy, connection.Elapsed);
+            NodeLog.Connected(_logger, connection.RemoteId.ToShortString(), connection.RemoteEndPoint.ToString(), connection.Strategy, connection.Elapsed.TotalMilliseconds);
+            return connection;
+        }
+        catch (ConnectFailedException e)
+        {
+            _metrics.ConnectFailed();
+            NodeLog.ConnectFailed(_logger, remote.NodeId.ToShortString(), e.Message);
+            throw;
+        }
+    }
+
+    /// <summary>The next authenticated inbound connection.</summary>
+    public async ValueTask<PeerConnection> AcceptAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(BurrowNode));
+        }
+    }
+
+    /// <summary>Authenticated inbound connections, as they come, until the node is disposed.</summary>
+    public IAsyncEnumerable<PeerConnection> AcceptAllAsync(CancellationToken cancellationToken) => _incoming.Reader.ReadAllAsync(cancellationToken);
+
+    private NodeAddress IssueAddress(DateTimeOffset now) =>
+        NodeAddress.Issue(_credentials.Identity, new NodeAddressContent
+        {
+            Endpoints = LocalEndpoints.Describe(
+                [.. _listeners.Select(l => (l.LocalEndPoint, l.DualMode))],
+                _listeners.Any(l => l.LocalEndPoint.Address.Equals(IPAddress.Any) || l.LocalEndPoint.Address.Equals(IPAddress.IPv6Any)) ? LocalEndpoints.InterfaceAddresses() : [],
+                _options.ManualPublicEndpoints),
+            IssuedAt = now,
+            Lifetime = _options.AddressLifetime,
+        });
+
+    private Task TrackHandshake(Socket socket, CancellationToken stopping)
+    {
+        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        if (!_handshakeSlots.Wait(0))
+        {
+            Refuse(socket, remote, "busy", "too many pending handshakes");
+            return Task.CompletedTask;
+        }
+        var handshake = OnAcceptedAsync(socket, remote, stopping);
+        lock (_handshakes)
+        {
+            _handshakes.Add(handshake);
+        }
+        return handshake.ContinueWith(
+            done =>
+            {
+                lock (_handshakes)
+                {
+                    _handshakes.Remove(done);
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task OnAcceptedAsync(Socket socket, string remote, CancellationToken stopping)
+    {
+        await Task.Yield(); // off the accept loop
+
+        try
+        {
+            var started = _options.TimeProvider.GetTimestamp();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            timeout.CancelAfter(_options.Connect.HandshakeTimeout);
+            var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), _credentials, TlsRole.Server, null, timeout.Token).ConfigureAwait(false);
+            var connection = new PeerConnection(socket, ssl, remoteId, "accepted", _options.TimeProvider.GetElapsedTime(started), initiated: false);
+            if (!_incoming.Writer.TryWrite(connection) && !await TryQueueAsync(connection, stopping).ConfigureAwait(false))
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+            _metrics.Connected("inbound", connection.Strategy, connection.Elapsed);
+            NodeLog.Accepted(_logger, remoteId.ToShortString(), remote);
+        }
+        catch (PeerAuthenticationException e)
+        {
+            Refuse(socket, remote, "handshake", e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            Refuse(socket, remote, stopping.IsCancellationRequested ? "stopping" : "timeout", "no completed handshake in time");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Refuse(socket, remote, "io", e.Message);
+        }
+        finally
+        {
+            _handshakeSlots.Release();
+        }
+    }
+
+    private async Task<bool> TryQueueAsync(PeerConnection connection, CancellationToken stopping)
+    {
+        try
+        {
+            await _incoming.Writer.WriteAsync(connection, stopping).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            return false;
+        }
+    }
+
+    /// <param name="code">A metric tag from a small fixed set: busy, handshake, timeout, stopping, io.</param>
+    private void Refuse(Socket socket, string remote, string code, string reason)
+    {
+        socket.Dispose();
+        _metrics.InboundRefused(code);
+        NodeLog.InboundRefused(_logger, remote, reason);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        foreach (var listener in _listeners)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+        Task[] pending;
+        lock (_handshakes)
+        {
+            pending = [.. _handshakes];
+        }
+        await Task.WhenAll(pending).ConfigureAwait(false); // cancelled with the listeners: they end promptly
+        _incoming.Writer.TryComplete();
+        while (_incoming.Reader.TryRead(out var unaccepted))
+        {
+            await unaccepted.DisposeAsync().ConfigureAwait(false);
+        }
+        _credentials.Dispose();
+        _handshakeSlots.Dispose();
+        if (_ownsIdentity)
+        {
+            _credentials.Identity.Dispose();
+        }
+        _metrics.Dispose();
+    }
+}

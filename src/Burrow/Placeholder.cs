@@ -1,1 +1,0 @@
-namespace Burrow; internal static class Placeholder { }

@@ -1,0 +1,80 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using Burrow.Identity;
+
+namespace Burrow.Transport;
+
+/// <summary>
+/// Runs TLS 1.3 over an established transport with mutual authentication by node key. The client (dialer)
+/// refuses a server whose key is not the one in the address it dialed; a server that knows whom to expect
+/// (simultaneous open) refuses any other client; otherwise the server learns who connected.
+/// </summary>
+public static class PeerHandshake
+{
+    /// <summary>ALPN identifier: a non-Burrow TLS peer fails the handshake instead of getting garbage.</summary>
+    public static readonly SslApplicationProtocol Protocol = new("burrow/1");
+
+    /// <summary>Authenticates <paramref name="transport"/>; the stream is owned by the result (or disposed on failure).</summary>
+    public static async Task<(SslStream Stream, NodeId RemoteId)> AuthenticateAsync(
+        Stream transport, TlsCredentials local, TlsRole role, NodeId? expectedRemote, CancellationToken cancellationToken)
+    {
+        NodeId? seen = null;
+        string? refusal = null;
+        bool Validate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
+            System.Security.Cryptography.X509Certificates.X509Chain? chain, SslPolicyErrors errors)
+        {
+            // Chain and name errors are expected (self-signed); the key is what identifies a node.
+            seen = NodeCertificate.NodeIdOf(certificate);
+            refusal = seen is null ? "the peer presented no P-256 node certificate"
+                : expectedRemote is { } expected && seen != expected ? $"the peer is {seen.Value.ToShortString()}…, not the expected {expected.ToShortString()}… (wrong key: refused)"
+                : seen == local.Identity.NodeId ? "the peer has this node's own key"
+                : null;
+            return refusal is null;
+        }
+
+        var ssl = new SslStream(transport, leaveInnerStreamOpen: false, Validate);
+        try
+        {
+            if (role == TlsRole.Client)
+            {
+                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = expectedRemote?.ToString() ?? "burrow",
+                    ClientCertificateContext = local.Context,
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    ApplicationProtocols = [Protocol],
+                    CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+                    AllowRenegotiation = false,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = local.Context,
+                    ClientCertificateRequired = true,
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    ApplicationProtocols = [Protocol],
+                    CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+                    AllowRenegotiation = false,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            if (seen is not { } remote || refusal is not null || ssl.NegotiatedApplicationProtocol != Protocol)
+            {
+                throw new PeerAuthenticationException(refusal ?? "the peer did not authenticate as a Burrow node");
+            }
+            return (ssl, remote);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or PeerAuthenticationException)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw e as PeerAuthenticationException
+                ?? new PeerAuthenticationException(refusal is null ? $"TLS handshake failed: {e.Message}" : $"TLS handshake refused: {refusal}", e);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}
