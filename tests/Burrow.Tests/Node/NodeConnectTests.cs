@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Sockets;
+using Burrow.Addressing;
+using Burrow.Connect;
+using Burrow.Identity;
+using Burrow.Transport;
+
+namespace Burrow.Tests.Node;
+
+public class NodeConnectTests
+{
+    [Fact(Timeout = 60_000)]
+    public async Task Two_nodes_connect_directly_authenticate_and_half_close_each_direction()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var aliceKey = NodeIdentity.Create();
+        using var bobKey = NodeIdentity.Create();
+        await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
+        await using var bob = await NodeHarness.StartAsync(bobKey, ct);
+
+        var accepting = bob.AcceptAsync(ct);
+        await using var outbound = await alice.ConnectAsync(bob.Address, ct);
+        await using var inbound = await accepting;
+
+        Assert.Equal(bob.NodeId, outbound.RemoteId);
+        Assert.Equal(alice.NodeId, inbound.RemoteId);
+        Assert.Equal(DirectStrategy.StrategyName, outbound.Strategy);
+        Assert.Equal("accepted", inbound.Strategy);
+        Assert.True(outbound.IsInitiator);
+        Assert.False(inbound.IsInitiator);
+        Assert.True(outbound.Elapsed > TimeSpan.Zero);
+
+        // Alice sends and half-closes; Bob reads to the end, then still answers on the other direction.
+        await outbound.Stream.WriteAsync("hello bob"u8.ToArray(), ct);
+        await outbound.CompleteWritesAsync();
+        Assert.Equal("hello bob", await ReadToEndAsync(inbound.Stream, ct));
+        await inbound.Stream.WriteAsync("hello alice"u8.ToArray(), ct);
+        await inbound.CompleteWritesAsync();
+        Assert.Equal("hello alice", await ReadToEndAsync(outbound.Stream, ct));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_node_refuses_an_address_whose_endpoint_leads_to_another_key()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var aliceKey = NodeIdentity.Create();
+        using var bobKey = NodeIdentity.Create();
+        using var malloryKey = NodeIdentity.Create();
+        await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
+        await using var mallory = await NodeHarness.StartAsync(malloryKey, ct);
+        // Bob's genuine, signed address, but naming the endpoint where Mallory listens (a hijacked route).
+        var misleading = NodeAddress.Issue(bobKey, mallory.Address.Content);
+
+        var failure = await Assert.ThrowsAsync<ConnectFailedException>(() => alice.ConnectAsync(misleading, ct));
+        Assert.Contains("not the expected", failure.Message, StringComparison.Ordinal);
+        var attempt = Assert.Single(failure.Attempts);
+        Assert.Equal(AttemptResult.Failed, attempt.Result);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Connecting_to_a_closed_port_fails_fast_with_each_attempt_named()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var aliceKey = NodeIdentity.Create();
+        using var ghostKey = NodeIdentity.Create();
+        await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
+        int closedPort;
+        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            closedPort = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+        var ghost = NodeAddress.Issue(ghostKey, new NodeAddressContent
+        {
+            Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Loopback, ListenPort = closedPort }],
+            IssuedAt = DateTimeOffset.UtcNow,
+        });
+        var failure = await Assert.ThrowsAsync<ConnectFailedException>(() => alice.ConnectAsync(ghost, ct));
+        Assert.Equal("connect_failed", failure.Code);
+        Assert.Contains($"127.0.0.1:{closedPort}", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(DirectStrategy.StrategyName, Assert.Single(failure.Attempts).Strategy);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_address_without_endpoints_or_expired_is_refused_with_a_typed_error()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var aliceKey = NodeIdentity.Create();
+        using var bobKey = NodeIdentity.Create();
+        await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
+        var empty = NodeAddress.Issue(bobKey, new NodeAddressContent { IssuedAt = DateTimeOffset.UtcNow });
+        await Assert.ThrowsAsync<ConnectFailedException>(() => alice.ConnectAsync(empty, ct));
+        var old = NodeAddress.Issue(bobKey, new NodeAddressContent { IssuedAt = DateTimeOffset.UtcNow.AddDays(-3), Lifetime = TimeSpan.FromDays(1) });
+        var expired = await Assert.ThrowsAsync<AddressFormatException>(() => alice.ConnectAsync(old, ct));
+        Assert.Equal(AddressError.Expired, expired.Reason);
+        await Assert.ThrowsAsync<ConnectFailedException>(() => alice.ConnectAsync(alice.Address, ct));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Garbage_and_idle_sockets_do_not_stop_the_node_from_accepting_peers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var aliceKey = NodeIdentity.Create();
+        using var bobKey = NodeIdentity.Create();
+        await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
+        await using var bob = await NodeHarness.StartAsync(bobKey, ct, o => o with
+        {
+            MaxPendingHandshakes = 4,
+            Connect = o.Connect with { HandshakeTimeout = TimeSpan.FromSeconds(1) },
+        });
+        var target = bob.ListenEndPoints[0];
+        var junk = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                junk.Add(s);
+                await s.ConnectAsync(target, ct);
+                if (i % 2 == 0)
+                {
+                    await s.SendAsync(System.Text.Encoding.ASCII.GetBytes(new string('x', 5000)), ct); // garbage
+                }
+            }
+            // Every junk socket is closed by the node within the handshake deadline (or at once when over the limit).
+            foreach (var s in junk)
+            {
+                var buffer = new byte[4096];
+                int n;
+                do
+                {
+                    try
+                    {
+                        n = await s.ReceiveAsync(buffer, ct);
+                    }
+                    catch (SocketException)
+                    {
+                        n = 0;
+                    }
+                }
+                while (n > 0);
+            }
+            var accepting = bob.AcceptAsync(ct);
+            await using var outbound = await alice.ConnectAsync(bob.Address, ct);
+            await using var inbound = await accepting;
+            Assert.Equal(alice.NodeId, inbound.RemoteId);
+        }
+        finally
+        {
+            junk.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Framed_messages_flow_over_a_peer_connection()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var aliceKey = NodeIdentity.Create();
+        using var bobKey = NodeIdentity.Create();
+        await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
+        await using var bob = await NodeHarness.StartAsync(bobKey, ct);
+        var accepting = bob.AcceptAsync(ct);
+        await using var outbound = await alice.ConnectAsync(bob.Address, ct);
+        await using var inbound = await accepting;
+        var big = new byte[500_000];
+        Random.Shared.NextBytes(big);
+        await new MessageStream(outbound.Stream).WriteAsync(big, ct);
+        Assert.Equal(big, await new MessageStream(inbound.Stream).ReadAsync(ct));
+    }
+
+    private static async Task<string> ReadToEndAsync(Stream stream, CancellationToken ct)
+    {
+        using var memory = new MemoryStream();
+        await stream.CopyToAsync(memory, ct);
+        return System.Text.Encoding.UTF8.GetString(memory.ToArray());
+    }
+}
