@@ -1,0 +1,54 @@
+# impair NODE DELAY_MS JITTER_MS LOSS_PERCENT
+# WAN impairment of a router, applied to both directions of its "wan" interface
+# (so a round trip through it gets 2 x delay). Uses tc netem where the kernel has it;
+# otherwise loss is an nft rule and delay a userspace delayer (tools/delayer.py)
+# behind an iptables NFQUEUE target (nft's own "queue" statement is missing here too).
+
+netem_available() {
+  # probe once per run on a throwaway dummy interface inside the internet namespace
+  if [ -z "${NETEM_OK:-}" ]; then
+    local ns; ns=$(ns_name inet)
+    NETEM_OK=0
+    ip -n "$ns" link add nmprobe type dummy 2>/dev/null &&
+      ip netns exec "$ns" tc qdisc add dev nmprobe root netem delay 1ms 2>/dev/null && NETEM_OK=1
+    ip -n "$ns" link del nmprobe 2>/dev/null || true
+  fi
+  [ "$NETEM_OK" = 1 ]
+}
+
+impair() {
+  local node=$1 delay=${2:-0} jitter=${3:-0} loss=${4:-0}
+  local ns; ns=$(ns_name "$node")
+  [ "$delay$jitter$loss" = 000 ] && return 0
+  if netem_available; then
+    local args=(); [ "$delay" != 0 ] && args+=(delay "${delay}ms" "${jitter}ms")
+    [ "$loss" != 0 ] && args+=(loss "${loss}%")
+    nsx "$ns" tc qdisc add dev wan root netem "${args[@]}"
+    nsx "$(ns_name inet)" tc qdisc add dev "$node" root netem "${args[@]}"
+    echo netem
+    return
+  fi
+  if [ "$loss" != 0 ]; then
+    # loss in 1/10000ths: numgen random mod 10000 < N drops N/10000 of the packets
+    local n; n=$(awk -v l="$loss" 'BEGIN { printf "%d", l * 100 }')
+    nsx "$ns" nft -f - <<NFT
+table inet impair {
+    chain in  { type filter hook prerouting priority raw - 10; policy accept;
+                iifname "wan" numgen random mod 10000 < $n drop
+    }
+    chain out { type filter hook postrouting priority 300; policy accept;
+                oifname "wan" numgen random mod 10000 < $n drop
+    }
+}
+NFT
+  fi
+  if [ "$delay" != 0 ] || [ "$jitter" != 0 ]; then
+    spawn "$node" "$node-delayer" "$PY" "$LAB_DIR/tools/delayer.py" \
+      --queue 0 --delay-ms "$delay" --jitter-ms "$jitter"
+    wait_for 5 grep -q '"event": *"ready"' "$RUN/logs/$node-delayer.log" ||
+      die "delayer in $node did not start: $(cat "$RUN/logs/$node-delayer.log")"
+    nsx "$ns" iptables-nft -t mangle -A PREROUTING -i wan -j NFQUEUE --queue-num 0 --queue-bypass
+    nsx "$ns" iptables-nft -t mangle -A POSTROUTING -o wan -j NFQUEUE --queue-num 0 --queue-bypass
+  fi
+  echo nft+nfqueue
+}

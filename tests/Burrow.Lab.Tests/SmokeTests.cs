@@ -1,2 +1,0 @@
-namespace Burrow.Lab.Tests;
-public class SmokeTests { [Fact] public void Works() => Assert.Equal(2, 1 + 1); }
