@@ -27,7 +27,7 @@ public sealed class BurrowNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _addressLock = new();
     private readonly HashSet<Task> _handshakes = [];
-    private NodeAddress _address = null!;
+    private NodeAddress? _address;
     private int _disposed;
 
     private BurrowNode(BurrowNodeOptions options, NodeIdentity identity, bool ownsIdentity)
@@ -55,7 +55,7 @@ public sealed class BurrowNode : IAsyncDisposable
             lock (_addressLock)
             {
                 var now = _options.TimeProvider.GetUtcNow();
-                if (now - _address.IssuedAt > _options.AddressLifetime / 2)
+                if (_address is null || now - _address.IssuedAt > _options.AddressLifetime / 2)
                 {
                     _address = IssueAddress(now);
                 }
@@ -77,6 +77,11 @@ public sealed class BurrowNode : IAsyncDisposable
             {
                 node._listeners.Add(NodeListener.Start(bind, 512, node.TrackHandshake, node._logger));
             }
+            var context = new ReachabilityContext(node.ListenEndPoints, options.LoggerFactory, options.TimeProvider, node.OnReachabilityChanged);
+            foreach (var source in options.Reachability)
+            {
+                await source.StartAsync(context, cancellationToken).ConfigureAwait(false);
+            }
             node._address = node.IssueAddress(options.TimeProvider.GetUtcNow());
             NodeLog.Started(node._logger, node.NodeId.ToString(), string.Join(", ", node.ListenEndPoints));
             return node;
@@ -86,6 +91,23 @@ public sealed class BurrowNode : IAsyncDisposable
             await node.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Raised (on the thread that learned it) after the address was re-issued because reachability changed.</summary>
+    public event Action<NodeAddress>? AddressChanged;
+
+    private void OnReachabilityChanged()
+    {
+        NodeAddress changed;
+        lock (_addressLock)
+        {
+            if (_address is null)
+            {
+                return; // still starting: the first address will include it
+            }
+            _address = changed = IssueAddress(_options.TimeProvider.GetUtcNow());
+        }
+        AddressChanged?.Invoke(changed);
     }
 
     /// <summary>Connects to the node <paramref name="remote"/> describes, by the first strategy that gets an authenticated stream.</summary>
@@ -137,16 +159,20 @@ public sealed class BurrowNode : IAsyncDisposable
     /// <summary>Authenticated inbound connections, as they come, until the node is disposed.</summary>
     public IAsyncEnumerable<PeerConnection> AcceptAllAsync(CancellationToken cancellationToken) => _incoming.Reader.ReadAllAsync(cancellationToken);
 
-    private NodeAddress IssueAddress(DateTimeOffset now) =>
-        NodeAddress.Issue(_credentials.Identity, new NodeAddressContent
+    private NodeAddress IssueAddress(DateTimeOffset now)
+    {
+        var local = LocalEndpoints.Describe(
+            [.. _listeners.Select(l => (l.LocalEndPoint, l.DualMode))],
+            _listeners.Any(l => l.LocalEndPoint.Address.Equals(IPAddress.Any) || l.LocalEndPoint.Address.Equals(IPAddress.IPv6Any)) ? LocalEndpoints.InterfaceAddresses() : [],
+            _options.ManualPublicEndpoints);
+        var endpoints = _options.Reachability.Aggregate(local, (current, source) => source.Apply(current));
+        return NodeAddress.Issue(_credentials.Identity, new NodeAddressContent
         {
-            Endpoints = LocalEndpoints.Describe(
-                [.. _listeners.Select(l => (l.LocalEndPoint, l.DualMode))],
-                _listeners.Any(l => l.LocalEndPoint.Address.Equals(IPAddress.Any) || l.LocalEndPoint.Address.Equals(IPAddress.IPv6Any)) ? LocalEndpoints.InterfaceAddresses() : [],
-                _options.ManualPublicEndpoints),
+            Endpoints = [.. endpoints.Take(NodeAddressContent.MaxEndpoints)],
             IssuedAt = now,
             Lifetime = _options.AddressLifetime,
         });
+    }
 
     private Task TrackHandshake(Socket socket, CancellationToken stopping)
     {
@@ -239,6 +265,10 @@ public sealed class BurrowNode : IAsyncDisposable
         foreach (var listener in _listeners)
         {
             await listener.DisposeAsync().ConfigureAwait(false);
+        }
+        foreach (var source in _options.Reachability)
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
         }
         Task[] pending;
         lock (_handshakes)

@@ -29,6 +29,9 @@ public sealed record BurrowNodeOptions
 
     public ConnectOptions Connect { get; init; } = new();
 
+    /// <summary>Sources that learn how the node is reached (port mapping, NAT profiling). The node starts and disposes them.</summary>
+    public IReadOnlyList<IReachabilitySource> Reachability { get; init; } = [];
+
     /// <summary>Strategies beyond the built-in ones (later: reverse, punch, relay).</summary>
     public IReadOnlyList<IConnectStrategy> ExtraStrategies { get; init; } = [];
 
