@@ -1,5 +1,5 @@
 using System.Net;
-using Burrow.Encoding;
+using Burrow.Codecs;
 using Burrow.Identity;
 using L = Burrow.Addressing.AddressRecordLayout;
 

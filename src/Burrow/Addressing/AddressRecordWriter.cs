@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using Burrow.Encoding;
+using Burrow.Codecs;
 using Burrow.Identity;
 using L = Burrow.Addressing.AddressRecordLayout;
 

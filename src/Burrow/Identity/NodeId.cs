@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Burrow.Encoding;
+using Burrow.Codecs;
 
 namespace Burrow.Identity;
 

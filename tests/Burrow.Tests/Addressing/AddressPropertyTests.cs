@@ -1,5 +1,5 @@
 using Burrow.Addressing;
-using Burrow.Encoding;
+using Burrow.Codecs;
 using Burrow.Identity;
 using CsCheck;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Burrow.Encoding;
+namespace Burrow.Codecs;
 
 /// <summary>Big-endian and LEB128 writers over an <see cref="IBufferWriter{T}"/>.</summary>
 internal static class WireWriter

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Burrow.Encoding;
+namespace Burrow.Codecs;
 
 /// <summary>A bounds-checked reader over untrusted bytes: every read reports failure instead of throwing.</summary>
 internal ref struct WireReader(ReadOnlySpan<byte> data)

@@ -1,4 +1,4 @@
-namespace Burrow.Encoding;
+namespace Burrow.Codecs;
 
 /// <summary>
 /// Bitcoin-alphabet base58: letters and digits only, without the look-alikes 0 O I l, so a string survives being

@@ -1,4 +1,4 @@
-namespace Burrow.Encoding;
+namespace Burrow.Codecs;
 
 /// <summary>RFC 4648 base32, lowercase, without padding: case-insensitive and safe in file names and URLs.</summary>
 public static class Base32

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Burrow.Cli.Output;
+using Burrow.Transport;
+using Spectre.Console;
+
+namespace Burrow.Cli.Commands;
+
+/// <summary>What <c>listen</c> and <c>connect</c> do once a peer is connected: report it, pump bytes, report the close.</summary>
+internal static class PeerSession
+{
+    public static async Task<int> RunAsync(PeerConnection connection, Reporter reporter, CancellationToken cancellationToken)
+    {
+        var peer = connection.RemoteId.ToString();
+        reporter.Event("connected", new JsonObject
+        {
+            ["peer"] = peer,
+            ["strategy"] = connection.Strategy,
+            ["elapsedMs"] = Math.Round(connection.Elapsed.TotalMilliseconds, 1),
+            ["remote"] = connection.RemoteEndPoint.ToString(),
+            ["local"] = connection.LocalEndPoint.ToString(),
+            ["direction"] = connection.IsInitiator ? "outbound" : "inbound",
+        });
+        reporter.Say($"[green]connected[/] to [bold]{connection.RemoteId.ToShortString()}…[/] at {connection.RemoteEndPoint} via [bold]{connection.Strategy}[/] in {connection.Elapsed.TotalMilliseconds:F1} ms");
+        var session = Stopwatch.StartNew();
+        try
+        {
+            var (sent, received) = await NetcatPump.RunAsync(connection, Console.OpenStandardInput(), Console.OpenStandardOutput(), cancellationToken);
+            reporter.Event("closed", new JsonObject
+            {
+                ["peer"] = peer,
+                ["bytesSent"] = sent,
+                ["bytesReceived"] = received,
+                ["durationMs"] = Math.Round(session.Elapsed.TotalMilliseconds, 1),
+                ["reason"] = "both directions closed",
+            });
+            reporter.Say($"closed: sent {sent} bytes, received {received} bytes in {session.Elapsed.TotalSeconds:F1} s");
+            return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            reporter.Event("closed", new JsonObject { ["peer"] = peer, ["reason"] = "interrupted" });
+            reporter.Say("[yellow]interrupted[/]");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e) when (e is IOException or BurrowException)
+        {
+            return reporter.Fail(ExitCodes.ConnectionFailed, "connection_lost", $"The connection to {connection.RemoteId.ToShortString()}… broke: {e.Message}");
+        }
+        finally
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    public static void ShowAddress(Reporter reporter, string title, string address)
+    {
+        if (!reporter.Json)
+        {
+            reporter.Human.Write(new Panel(new Text(address)).Header(title).Border(BoxBorder.Rounded).Expand());
+        }
+    }
+}
