@@ -62,7 +62,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Demo_topology_of_1_server_6_routers_8_hosts_builds_in_under_10_s()
+    public async Task Demo_topology_of_1_server_6_routers_8_hosts_builds_and_every_host_reaches_the_server()
     {
         LabEnvironment.Require(LabFixture.Tools);
         var ct = TestContext.Current.CancellationToken;
@@ -74,7 +74,8 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         var message = $"built 1 server + 6 routers + 8 hosts ({lab.Nodes.Count} namespaces) in {lab.BuildTime.TotalSeconds:F2} s";
         output.WriteLine(message);
         TestContext.Current.SendDiagnosticMessage(message);
-        Assert.True(lab.BuildTime < TimeSpan.FromSeconds(10), message);
+        // The < 10 s goal is a benchmark figure (lab/lab.sh demo prints it; docs/lab.md reports it), not an
+        // assertion: a timed test flakes on a busy machine.
 
         await Task.WhenAll(lab.Nodes.Values.Where(n => n.Kind == "host").Select(host => AssertReachesServerAsync(lab, host.Name, ct)));
     }
