@@ -36,7 +36,9 @@ public static class AttemptRace
                 using var timer = CancellationTokenSource.CreateLinkedTokenSource(race.Token);
                 if (next < entrants.Count)
                 {
-                    waitFor.Add(Task.Delay(entrants[next].StartAfter - time.GetElapsedTime(started), time, timer.Token));
+                    // Clamped: the clock moved since the check above, and a negative delay is an error.
+                    var untilNext = TimeSpan.Max(TimeSpan.Zero, entrants[next].StartAfter - time.GetElapsedTime(started));
+                    waitFor.Add(Task.Delay(untilNext, time, timer.Token));
                 }
                 var done = await Task.WhenAny(waitFor).ConfigureAwait(false);
                 await timer.CancelAsync().ConfigureAwait(false);
