@@ -37,7 +37,8 @@ public static class AttemptRace
                 if (next < entrants.Count)
                 {
                     // Clamped: the clock moved since the check above, and a negative delay is an error.
-                    var untilNext = TimeSpan.Max(TimeSpan.Zero, entrants[next].StartAfter - time.GetElapsedTime(started));
+                    var untilNext = entrants[next].StartAfter - time.GetElapsedTime(started);
+                    untilNext = untilNext > TimeSpan.Zero ? untilNext : TimeSpan.Zero;
                     waitFor.Add(Task.Delay(untilNext, time, timer.Token));
                 }
                 var done = await Task.WhenAny(waitFor).ConfigureAwait(false);
