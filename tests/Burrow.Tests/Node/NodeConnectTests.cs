@@ -13,17 +13,13 @@ public class NodeConnectTests
     public async Task Two_nodes_connect_directly_authenticate_and_half_close_each_direction()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var aliceKey = NodeIdentity.Create();
-        using var bobKey = NodeIdentity.Create();
-        await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
-        await using var bob = await NodeHarness.StartAsync(bobKey, ct);
+        await using var nodes = await NodePair.StartAsync(ct);
+        var (outbound, inbound) = await NodeHarness.ConnectAsync(nodes.Alice, nodes.Bob, ct);
+        await using var _ = outbound;
+        await using var __ = inbound;
 
-        var accepting = bob.AcceptAsync(ct);
-        await using var outbound = await alice.ConnectAsync(bob.Address, ct);
-        await using var inbound = await accepting;
-
-        Assert.Equal(bob.NodeId, outbound.RemoteId);
-        Assert.Equal(alice.NodeId, inbound.RemoteId);
+        Assert.Equal(nodes.Bob.NodeId, outbound.RemoteId);
+        Assert.Equal(nodes.Alice.NodeId, inbound.RemoteId);
         Assert.Equal(DirectStrategy.StrategyName, outbound.Strategy);
         Assert.Equal("accepted", inbound.Strategy);
         Assert.True(outbound.IsInitiator);
@@ -100,15 +96,12 @@ public class NodeConnectTests
     public async Task Garbage_and_idle_sockets_do_not_stop_the_node_from_accepting_peers()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var aliceKey = NodeIdentity.Create();
-        using var bobKey = NodeIdentity.Create();
-        await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
-        await using var bob = await NodeHarness.StartAsync(bobKey, ct, o => o with
+        await using var nodes = await NodePair.StartAsync(ct, o => o with
         {
             MaxPendingHandshakes = 4,
             Connect = o.Connect with { HandshakeTimeout = TimeSpan.FromSeconds(1) },
         });
-        var target = bob.ListenEndPoints[0];
+        var target = nodes.Bob.ListenEndPoints[0];
         var junk = new List<Socket>();
         try
         {
@@ -140,10 +133,10 @@ public class NodeConnectTests
                 }
                 while (n > 0);
             }
-            var accepting = bob.AcceptAsync(ct);
-            await using var outbound = await alice.ConnectAsync(bob.Address, ct);
-            await using var inbound = await accepting;
-            Assert.Equal(alice.NodeId, inbound.RemoteId);
+            var (outbound, inbound) = await NodeHarness.ConnectAsync(nodes.Alice, nodes.Bob, ct);
+            await using var _ = outbound;
+            await using var __ = inbound;
+            Assert.Equal(nodes.Alice.NodeId, inbound.RemoteId);
         }
         finally
         {
@@ -155,13 +148,10 @@ public class NodeConnectTests
     public async Task Framed_messages_flow_over_a_peer_connection()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var aliceKey = NodeIdentity.Create();
-        using var bobKey = NodeIdentity.Create();
-        await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
-        await using var bob = await NodeHarness.StartAsync(bobKey, ct);
-        var accepting = bob.AcceptAsync(ct);
-        await using var outbound = await alice.ConnectAsync(bob.Address, ct);
-        await using var inbound = await accepting;
+        await using var nodes = await NodePair.StartAsync(ct);
+        var (outbound, inbound) = await NodeHarness.ConnectAsync(nodes.Alice, nodes.Bob, ct);
+        await using var _ = outbound;
+        await using var __ = inbound;
         var big = new byte[500_000];
         Random.Shared.NextBytes(big);
         await new MessageStream(outbound.Stream).WriteAsync(big, ct);

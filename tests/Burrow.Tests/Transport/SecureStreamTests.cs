@@ -61,12 +61,9 @@ public class SecureStreamTests
         using var mallory = NodeIdentity.Create();
         using var aliceTls = new TlsCredentials(alice, Time);
         using var malloryTls = new TlsCredentials(mallory, Time);
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!, ct);
-        using var accepted = await listener.AcceptAsync(ct);
+        var (client, accepted) = await LoopbackPairAsync(ct);
+        using var _ = client;
+        using var __ = accepted;
 
         var server = PeerHandshake.AuthenticateAsync(new NetworkStream(accepted), malloryTls, TlsRole.Server, null, ct);
         var refused = await Assert.ThrowsAsync<PeerAuthenticationException>(
@@ -94,17 +91,25 @@ public class SecureStreamTests
         var ct = TestContext.Current.CancellationToken;
         using var alice = NodeIdentity.Create();
         using var aliceTls = new TlsCredentials(alice, Time);
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!, ct);
-        using var accepted = await listener.AcceptAsync(ct);
+        var (client, accepted) = await LoopbackPairAsync(ct);
+        using var _ = client;
+        using var __ = accepted;
         // The "server" answers the ClientHello with HTTP garbage.
         await accepted.SendAsync("HTTP/1.1 400 Bad Request\r\n\r\n"u8.ToArray(), ct);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(TimeSpan.FromSeconds(10));
         await Assert.ThrowsAsync<PeerAuthenticationException>(
             () => PeerHandshake.AuthenticateAsync(new NetworkStream(client), aliceTls, TlsRole.Client, null, deadline.Token));
+    }
+
+    /// <summary>A connected TCP socket pair on loopback (an ordinary connect and accept).</summary>
+    private static async Task<(Socket Client, Socket Accepted)> LoopbackPairAsync(CancellationToken ct)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!, ct);
+        return (client, await listener.AcceptAsync(ct));
     }
 }
