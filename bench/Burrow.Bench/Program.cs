@@ -1,10 +1,21 @@
 using Burrow.Bench;
 
-// Bytes per second through an authenticated Burrow stream vs a plain TCP socket, on loopback, in one run.
-// Usage: dotnet run -c Release --project bench/Burrow.Bench -- [throughput] [--mib N] [--rounds N]
-var mib = ArgValue(args, "--mib", 1024);
-var rounds = ArgValue(args, "--rounds", 5);
-return await ThroughputBenchmark.RunAsync(mib, rounds);
+// Usage: dotnet run -c Release --project bench/Burrow.Bench -- [throughput|punch-skew] [--mib N] [--rounds N] [--punches N] [--no-load] [--alloc-mib-per-s N]
+//   throughput  bytes per second through an authenticated Burrow stream vs a plain TCP socket, on loopback, in one run
+//   punch-skew  how late the punch scheduler issues connect() under a starved thread pool and GC pressure
+var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "throughput";
+return mode switch
+{
+    "throughput" => await ThroughputBenchmark.RunAsync(ArgValue(args, "--mib", 1024), ArgValue(args, "--rounds", 5)),
+    "punch-skew" => await PunchSkewBenchmark.RunAsync(ArgValue(args, "--punches", 2000), !args.Contains("--no-load"), ArgValue(args, "--alloc-mib-per-s", 512)),
+    _ => Usage(mode),
+};
+
+static int Usage(string mode)
+{
+    Console.Error.WriteLine($"unknown benchmark '{mode}': use throughput or punch-skew");
+    return 2;
+}
 
 static int ArgValue(string[] args, string name, int fallback)
 {

@@ -1,9 +1,15 @@
 using System.Diagnostics;
+using System.Runtime;
 using Burrow.Connect.Punch;
 
 namespace Burrow.Tests.Connect;
 
+/// <summary>Punch schedulers hold process-wide garbage collection off; their tests run alone.</summary>
+[CollectionDefinition(DisableParallelization = true)]
+public sealed class PunchCollection;
+
 /// <summary>What the punch scheduler promises (its timing is measured by the benchmark, not asserted here).</summary>
+[Collection(typeof(PunchCollection))]
 public class PunchSchedulerTests
 {
     private static long In(TimeSpan span) => Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * Stopwatch.Frequency);
@@ -62,5 +68,38 @@ public class PunchSchedulerTests
         Assert.True(later.IsCompletedSuccessfully || later.Exception?.InnerException is ObjectDisposedException);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => never);
         Assert.Throws<ObjectDisposedException>(() => { _ = scheduler.ScheduleAt(0, () => { }, ct); });
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Collections_are_held_off_around_a_punch_and_allowed_again_after_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var scheduler = new PunchScheduler();
+        var modeInAction = await RunAndObserveModeAsync(scheduler, ct);
+        Assert.Equal(GCLatencyMode.NoGCRegion, modeInAction);
+        // With nothing due the thread ends the region; the next job is far off.
+        var far = scheduler.ScheduleAt(In(TimeSpan.FromSeconds(30)), () => { }, ct);
+        await WaitUntilAsync(() => GCSettings.LatencyMode != GCLatencyMode.NoGCRegion, ct);
+        Assert.False(far.IsCompleted);
+
+        using var noHold = new PunchScheduler(new PunchSchedulerOptions { GcHoldLead = TimeSpan.Zero });
+        Assert.NotEqual(GCLatencyMode.NoGCRegion, await RunAndObserveModeAsync(noHold, ct));
+    }
+
+    private static async Task<GCLatencyMode> RunAndObserveModeAsync(PunchScheduler scheduler, CancellationToken ct)
+    {
+        var mode = GCLatencyMode.Batch;
+        await scheduler.ScheduleAt(In(TimeSpan.FromMilliseconds(50)), () => mode = GCSettings.LatencyMode, ct);
+        return mode;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "condition not reached in 10 s");
+            await Task.Delay(10, ct);
+        }
     }
 }

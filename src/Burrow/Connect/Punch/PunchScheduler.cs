@@ -6,27 +6,40 @@ namespace Burrow.Connect.Punch;
 /// Runs time-critical actions (the <c>connect()</c> calls of a hole punch) at an exact instant, on one
 /// dedicated thread at raised priority — never on the thread pool, which a busy application can starve.
 /// The thread sleeps until shortly before the instant (coarse, on an event, so new work wakes it), then
-/// spins the last stretch. Instants are <see cref="Stopwatch"/> timestamps (<see cref="TimeProvider.GetTimestamp"/>
+/// waits out the last stretch precisely (<see cref="InstantWait"/>: an absolute-time sleep that a garbage
+/// collection cannot stretch, or a spin). On Linux the thread runs at real-time priority where allowed. Instants are <see cref="Stopwatch"/> timestamps (<see cref="TimeProvider.GetTimestamp"/>
 /// of the system clock). Actions must not block: start non-blocking work (e.g. a socket connect) and return.
 /// </summary>
 public sealed class PunchScheduler : IDisposable
 {
-    /// <summary>How long before the instant the thread stops sleeping and starts spinning.</summary>
-    public static readonly TimeSpan DefaultSpinMargin = TimeSpan.FromMilliseconds(2);
-
     private readonly PriorityQueue<PunchJob, long> _jobs = new();
     private readonly Lock _lock = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly Thread _thread;
     private readonly long _spinMarginTicks;
+    private readonly long _gcHoldLeadTicks;
+    private readonly GcHold _gcHold;
+    private readonly TaskCompletionSource<PunchPriority> _priority = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _stopping;
 
-    public PunchScheduler(TimeSpan? spinMargin = null)
+    public PunchScheduler(PunchSchedulerOptions? options = null)
     {
-        _spinMarginTicks = (long)((spinMargin ?? DefaultSpinMargin).TotalSeconds * Stopwatch.Frequency);
+        options ??= new PunchSchedulerOptions();
+        _spinMarginTicks = Ticks(options.SpinMargin);
+        _gcHoldLeadTicks = Math.Max(_spinMarginTicks, Ticks(options.GcHoldLead));
+        _gcHold = new GcHold(options.GcHoldBudgetBytes);
+        if (options.GcHoldLead <= TimeSpan.Zero)
+        {
+            _gcHoldLeadTicks = 0;
+        }
         _thread = new Thread(Run) { IsBackground = true, Name = "burrow punch", Priority = ThreadPriority.Highest };
         _thread.Start();
     }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>The scheduling priority the punch thread obtained (real-time needs CAP_SYS_NICE on Linux).</summary>
+    public PunchPriority Priority => _priority.Task.GetAwaiter().GetResult();
 
     /// <summary>
     /// Runs <paramref name="action"/> at <paramref name="instant"/> (or at once if it has passed). The task
@@ -52,51 +65,19 @@ public sealed class PunchScheduler : IDisposable
 
     private void Run()
     {
-        while (true)
+        _priority.SetResult(PunchThreadPriority.RaiseCurrentThread());
+        while (NextStep() is var (due, wait) && !(due is null && wait == Stopping))
         {
-            PunchJob? due = null;
-            long wait;
-            lock (_lock)
-            {
-                if (_stopping)
-                {
-                    break;
-                }
-                while (_jobs.TryPeek(out var head, out _) && head.Completion.Task.IsCompleted)
-                {
-                    _jobs.Dequeue().Registration.Dispose(); // cancelled while waiting
-                }
-                if (!_jobs.TryPeek(out var next, out var instant))
-                {
-                    wait = Timeout.Infinite;
-                }
-                else
-                {
-                    var untilSpin = instant - _spinMarginTicks - Stopwatch.GetTimestamp();
-                    if (untilSpin <= 0)
-                    {
-                        due = _jobs.Dequeue();
-                        wait = 0;
-                    }
-                    else
-                    {
-                        wait = (int)Math.Min(int.MaxValue, Math.Max(1, untilSpin * 1000 / Stopwatch.Frequency));
-                    }
-                }
-            }
             if (due is null)
             {
-                _wake.WaitOne(wait == Timeout.Infinite ? Timeout.Infinite : (int)wait); // woken early by new work
+                _wake.WaitOne(wait); // woken early by new work
                 continue;
             }
-            while (Stopwatch.GetTimestamp() < due.Instant)
-            {
-                Thread.SpinWait(20);
-            }
+            InstantWait.Until(due.Instant);
             due.Registration.Dispose();
             if (due.Completion.Task.IsCompleted)
             {
-                continue; // cancelled during the spin
+                continue; // cancelled during the wait
             }
             var started = Stopwatch.GetTimestamp();
             try
@@ -109,6 +90,7 @@ public sealed class PunchScheduler : IDisposable
                 due.Completion.TrySetException(e);
             }
         }
+        _gcHold.Exit();
         lock (_lock)
         {
             while (_jobs.TryDequeue(out var left, out _))
@@ -117,6 +99,53 @@ public sealed class PunchScheduler : IDisposable
                 left.Completion.TrySetException(new ObjectDisposedException(nameof(PunchScheduler)));
             }
         }
+    }
+
+    private const int Stopping = -2;
+
+    /// <summary>The job due now, or how many milliseconds to sleep; holds collections off when an instant is near.</summary>
+    private (PunchJob? Due, int WaitMilliseconds) NextStep()
+    {
+        long untilInstant;
+        lock (_lock)
+        {
+            if (_stopping)
+            {
+                return (null, Stopping);
+            }
+            while (_jobs.TryPeek(out var head, out _) && head.Completion.Task.IsCompleted)
+            {
+                _jobs.Dequeue().Registration.Dispose(); // cancelled while waiting
+            }
+            if (!_jobs.TryPeek(out _, out var instant))
+            {
+                untilInstant = long.MaxValue;
+            }
+            else
+            {
+                untilInstant = instant - Stopwatch.GetTimestamp();
+                if (untilInstant <= _spinMarginTicks)
+                {
+                    return (_jobs.Dequeue(), 0);
+                }
+            }
+        }
+        // Outside the lock: opening a no-GC region may collect once, and ScheduleAt must not wait for that.
+        var near = _gcHoldLeadTicks > 0 && untilInstant <= _gcHoldLeadTicks;
+        if (near)
+        {
+            _gcHold.Enter();
+        }
+        else
+        {
+            _gcHold.Exit(); // nothing due soon: let the application collect
+        }
+        if (untilInstant == long.MaxValue)
+        {
+            return (null, Timeout.Infinite);
+        }
+        var wakeBefore = near || _gcHoldLeadTicks == 0 ? _spinMarginTicks : _gcHoldLeadTicks;
+        return (null, (int)Math.Clamp((untilInstant - wakeBefore) * 1000 / Stopwatch.Frequency, 1, int.MaxValue));
     }
 
     public void Dispose()
