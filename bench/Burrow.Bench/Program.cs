@@ -7,7 +7,7 @@ var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal
 return mode switch
 {
     "throughput" => await ThroughputBenchmark.RunAsync(ArgValue(args, "--mib", 1024), ArgValue(args, "--rounds", 5)),
-    "punch-skew" => await PunchSkewBenchmark.RunAsync(ArgValue(args, "--punches", 2000), !args.Contains("--no-load"), ArgValue(args, "--alloc-mib-per-s", 512)),
+    "punch-skew" => await PunchSkewBenchmark.RunAsync(ArgValue(args, "--punches", 2000), !args.Contains("--no-load"), ArgValue(args, "--alloc-mib-per-s", 256)),
     _ => Usage(mode),
 };
 
