@@ -7,18 +7,58 @@ public sealed record PlanStep(string Strategy, TimeSpan StartAfter);
 
 /// <summary>
 /// Decides which strategies to try and when, from the two addresses alone (pure, so every case is unit-tested).
-/// Strategies not available on this node are left out of the plan.
+/// Strategies run in this order, each started a little after the previous one unless that one has already
+/// failed (Happy-Eyeballs style: the cheap paths get a head start, the rest are not kept waiting long):
+/// <list type="number">
+/// <item><c>direct</c> — the peer has an endpoint to dial: public, mapped, or LAN (LAN first when both are on one network);</item>
+/// <item><c>reverse</c> — the peer can be signaled and this node can be dialed: ask it to connect here;</item>
+/// <item><c>punch</c> — the peer can be signaled and the two NATs are not both random: TCP simultaneous open;</item>
+/// <item><c>relay</c> — the peer can be signaled or names a relay: the last resort, started last.</item>
+/// </list>
+/// Strategies this node does not have are left out, and the delays close up behind them.
 /// </summary>
 public static class ConnectPlanner
 {
+    public const string Reverse = "reverse";
+    public const string Punch = "punch";
+    public const string Relay = "relay";
+
+    /// <summary>How long each strategy waits for the one before it.</summary>
+    public static readonly IReadOnlyDictionary<string, TimeSpan> HeadStart = new Dictionary<string, TimeSpan>
+    {
+        [DirectStrategy.StrategyName] = TimeSpan.Zero,
+        [Reverse] = TimeSpan.FromMilliseconds(250),
+        [Punch] = TimeSpan.FromMilliseconds(250),
+        [Relay] = TimeSpan.FromSeconds(2),
+    };
+
     public static IReadOnlyList<PlanStep> Plan(NodeAddress? local, NodeAddress remote, IReadOnlySet<string> available)
     {
         ArgumentNullException.ThrowIfNull(remote);
-        var steps = new List<PlanStep>();
+        var signalable = remote.Rendezvous.Count > 0;
+        var candidates = new List<string>();
         if (DialTargets.From(remote).Count > 0)
         {
-            steps.Add(new PlanStep(DirectStrategy.StrategyName, TimeSpan.Zero));
+            candidates.Add(DirectStrategy.StrategyName);
         }
-        return [.. steps.Where(s => available.Contains(s.Strategy))];
+        if (signalable && local is not null && (NetworkRelation.PubliclyReachable(local) || NetworkRelation.SameNetwork(local, remote)))
+        {
+            candidates.Add(Reverse);
+        }
+        if (signalable && local is not null && NetworkRelation.Punchable(local, remote))
+        {
+            candidates.Add(Punch);
+        }
+        if (signalable || remote.Relays.Count > 0)
+        {
+            candidates.Add(Relay);
+        }
+        var steps = new List<PlanStep>();
+        foreach (var strategy in candidates.Where(available.Contains))
+        {
+            var start = steps.Count == 0 ? TimeSpan.Zero : steps[^1].StartAfter + HeadStart[strategy];
+            steps.Add(new PlanStep(strategy, start));
+        }
+        return steps;
     }
 }

@@ -8,14 +8,16 @@ namespace Burrow.Connect;
 public static class DialTargets
 {
     /// <summary>
-    /// Every distinct endpoint the address says can be dialed — public or mapped first, then LAN — with the
-    /// families interleaved, IPv6 first (RFC 8305 §4). Addresses a peer may not ask us to dial (unspecified,
+    /// Every distinct endpoint the address says can be dialed — public or mapped first, then LAN; LAN first
+    /// when <paramref name="local"/> is on the same network (no hairpinning needed) — with the families
+    /// interleaved, IPv6 first (RFC 8305 §4). Addresses a peer may not ask us to dial (unspecified,
     /// multicast, broadcast) are left out.
     /// </summary>
-    public static IReadOnlyList<IPEndPoint> From(NodeAddress address)
+    public static IReadOnlyList<IPEndPoint> From(NodeAddress address, NodeAddress? local = null)
     {
-        var candidates = address.Endpoints.Select(e => e.PublicEndPoint)
-            .Concat(address.Endpoints.Select(e => e.LanEndPoint))
+        var publicFirst = address.Endpoints.Select(e => e.PublicEndPoint).Concat(address.Endpoints.Select(e => e.LanEndPoint));
+        var lanFirst = address.Endpoints.Select(e => e.LanEndPoint).Concat(address.Endpoints.Select(e => e.PublicEndPoint));
+        var candidates = (NetworkRelation.SameNetwork(local, address) ? lanFirst : publicFirst)
             .OfType<IPEndPoint>()
             .Where(IsDialable)
             .Distinct()

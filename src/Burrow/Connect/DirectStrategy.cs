@@ -15,7 +15,7 @@ public sealed class DirectStrategy : IConnectStrategy
 
     public async Task<AttemptOutcome> TryConnectAsync(ConnectContext context, CancellationToken cancellationToken)
     {
-        var targets = DialTargets.From(context.Remote);
+        var targets = DialTargets.From(context.Remote, context.LocalAddress);
         if (targets.Count == 0)
         {
             return AttemptOutcome.Failed("the address has no endpoint to dial");

@@ -48,6 +48,31 @@ public class PlanningTests
         Assert.Empty(DialTargets.From(address));
     }
 
+    private static readonly HashSet<string> All = ["direct", "reverse", "punch", "relay"];
+    private static readonly SignalEndpoint Rv = new("198.18.0.10", 7000);
+
+    private static NodeAddress Node(AddressEndpoint[] endpoints, bool rendezvous = false, bool relay = false) =>
+        NodeAddress.Issue(Key, new NodeAddressContent
+        {
+            Endpoints = endpoints,
+            Rendezvous = rendezvous ? [Rv] : [],
+            Relays = relay ? [Rv] : [],
+            IssuedAt = DateTimeOffset.UtcNow,
+        });
+
+    private static AddressEndpoint Behind(string lan, string pub, NatMapping mapping, int mapped = 0) => new()
+    {
+        LanAddress = IPAddress.Parse(lan),
+        PublicAddress = IPAddress.Parse(pub),
+        ListenPort = 5000,
+        MappedPort = mapped,
+        MappingMethod = mapped != 0 ? MappingMethod.Pcp : MappingMethod.None,
+        Nat = new NatBehavior(mapping, NatFiltering.Drops),
+    };
+
+    private static string Describe(IReadOnlyList<PlanStep> plan) =>
+        string.Join(" ", plan.Select(s => $"{s.Strategy}@{s.StartAfter.TotalMilliseconds}"));
+
     [Fact]
     public void Plan_is_direct_when_there_is_an_endpoint_and_empty_otherwise()
     {
@@ -56,6 +81,116 @@ public class PlanningTests
         Assert.Equal([new PlanStep("direct", TimeSpan.Zero)], ConnectPlanner.Plan(null, reachable, available));
         Assert.Empty(ConnectPlanner.Plan(null, With(), available));
         Assert.Empty(ConnectPlanner.Plan(null, reachable, new HashSet<string>()));
+    }
+
+    [Theory]
+    // Remote behind a NAT with a PCP mapping, signalable: direct first, then the rest close behind.
+    [InlineData("public", "mapped", true, false, "direct@0 reverse@250 punch@500 relay@2500")]
+    // Nothing to dial at the remote, I am public: reverse first.
+    [InlineData("public", "nat", true, false, "reverse@0 punch@250 relay@2250")]
+    // Both behind NATs, nothing to dial: punch, then relay.
+    [InlineData("nat", "nat", true, false, "punch@0 relay@2000")]
+    // Both random-port NATs: no punch, relay only.
+    [InlineData("random", "random", true, false, "relay@0")]
+    // One random side is still punchable.
+    [InlineData("random", "nat", true, false, "punch@0 relay@2000")]
+    // Not signalable and nothing to dial: no plan.
+    [InlineData("nat", "nat", false, false, "")]
+    // Not signalable but names a relay.
+    [InlineData("nat", "nat", false, true, "relay@0")]
+    // I do not know my own address (not listening): no reverse or punch.
+    [InlineData("none", "nat", true, false, "relay@0")]
+    // Same NAT: LAN endpoints are dialed (direct), and reverse works over the LAN.
+    [InlineData("samenat", "nat", true, false, "direct@0 reverse@250 punch@500 relay@2500")]
+    public void Plan_follows_from_the_two_addresses(string local, string remote, bool signalable, bool relay, string expected)
+    {
+        var remoteEndpoints = remote switch
+        {
+            "mapped" => new[] { Behind("192.168.1.10", "198.18.1.1", NatMapping.PortPreserving, mapped: 6000) },
+            "random" => [Behind("192.168.1.10", "198.18.1.1", NatMapping.Random)],
+            _ => [Behind("192.168.1.10", "198.18.1.1", NatMapping.PortPreserving)],
+        };
+        NodeAddress? localAddress = local switch
+        {
+            "public" => Node([new AddressEndpoint { LanAddress = IPAddress.Parse("198.18.2.1"), PublicAddress = IPAddress.Parse("198.18.2.1"), ListenPort = 5000, Nat = new NatBehavior(NatMapping.Open, NatFiltering.Open) }]),
+            "random" => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.Random)]),
+            "samenat" => Node([Behind("192.168.1.11", "198.18.1.1", NatMapping.PortPreserving)]),
+            "none" => null,
+            _ => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.PortPreserving)]),
+        };
+        var remoteAddress = Node(remoteEndpoints, signalable, relay);
+        // A remote behind a NAT offers its LAN endpoint; only a peer on that LAN should count on it, but
+        // dialing it costs little, so "direct" is planned whenever there is an endpoint at all — except here,
+        // where these rows are about the strategies behind it: drop the LAN endpoint unless on the same network.
+        if (local != "samenat" && remote != "mapped")
+        {
+            remoteAddress = Node([.. remoteEndpoints.Select(e => e with { ListenPort = 0 })], signalable, relay);
+        }
+        Assert.Equal(expected, Describe(ConnectPlanner.Plan(localAddress, remoteAddress, All)));
+    }
+
+    [Fact]
+    public void Every_plan_holds_its_invariants_over_all_combinations()
+    {
+        var endpointKinds = new AddressEndpoint?[]
+        {
+            null,
+            Behind("192.168.1.10", "198.18.1.1", NatMapping.PortPreserving),
+            Behind("192.168.1.10", "198.18.1.1", NatMapping.Random),
+            Behind("192.168.1.10", "198.18.1.1", NatMapping.Sequential) with { ListenPort = 0 },
+            Behind("192.168.1.10", "198.18.1.1", NatMapping.Unknown, mapped: 7000),
+            new AddressEndpoint { LanAddress = IPAddress.Parse("198.18.2.1"), PublicAddress = IPAddress.Parse("198.18.2.1"), ListenPort = 5000, Nat = new NatBehavior(NatMapping.Open, NatFiltering.Open) },
+        };
+        var subsets = Enumerable.Range(0, 16).Select(mask => All.Where((_, i) => (mask & (1 << i)) != 0).ToHashSet()).ToList();
+        var checkedPlans = 0;
+        foreach (var remoteKind in endpointKinds)
+        foreach (var localKind in endpointKinds.Append(null))
+        foreach (var signalable in new[] { false, true })
+        foreach (var relay in new[] { false, true })
+        foreach (var available in subsets)
+        {
+            var remote = Node(remoteKind is null ? [] : [remoteKind], signalable, relay);
+            var local = localKind is null ? null : Node([localKind]);
+            var plan = ConnectPlanner.Plan(local, remote, available);
+            var names = plan.Select(s => s.Strategy).ToList();
+            var context = $"{remoteKind} / {localKind} / signal {signalable} / relay {relay} / {{{string.Join(",", available)}}}: {Describe(plan)}";
+
+            Assert.True(names.All(available.Contains), context);
+            Assert.Equal(names.Distinct().Count(), names.Count);
+            Assert.True(plan.Count == 0 || plan[0].StartAfter == TimeSpan.Zero, context);
+            Assert.True(plan.Zip(plan.Skip(1)).All(p => p.First.StartAfter < p.Second.StartAfter), context);
+            Assert.Equal(available.Contains("direct") && DialTargets.From(remote).Count > 0, names.Contains("direct"));
+            Assert.Equal(available.Contains("relay") && (signalable || relay), names.Contains("relay"));
+            if (names.Contains("relay"))
+            {
+                Assert.Equal("relay", names[^1]);
+            }
+            if (!signalable)
+            {
+                Assert.DoesNotContain("reverse", names);
+                Assert.DoesNotContain("punch", names);
+            }
+            if (local is null || (localKind!.Nat.Mapping == NatMapping.Random && remoteKind?.Nat.Mapping == NatMapping.Random))
+            {
+                Assert.DoesNotContain("punch", names);
+            }
+            if (names.Contains("reverse"))
+            {
+                Assert.True(NetworkRelation.PubliclyReachable(local!) || NetworkRelation.SameNetwork(local, remote), context);
+            }
+            checkedPlans++;
+        }
+        Assert.Equal(6 * 7 * 2 * 2 * 16, checkedPlans);
+    }
+
+    [Fact]
+    public void On_the_same_network_lan_endpoints_are_dialed_before_the_public_one()
+    {
+        var remote = Node([Behind("192.168.1.10", "198.18.1.1", NatMapping.PortPreserving, mapped: 6000)]);
+        var neighbour = Node([Behind("192.168.1.11", "198.18.1.1", NatMapping.PortPreserving)]);
+        var stranger = Node([Behind("192.168.2.11", "198.18.1.2", NatMapping.PortPreserving)]);
+        Assert.Equal(["192.168.1.10:5000", "198.18.1.1:6000"], DialTargets.From(remote, neighbour).Select(e => e.ToString()));
+        Assert.Equal(["198.18.1.1:6000", "192.168.1.10:5000"], DialTargets.From(remote, stranger).Select(e => e.ToString()));
     }
 
     [Theory]

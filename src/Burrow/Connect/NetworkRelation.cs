@@ -1,0 +1,38 @@
+using Burrow.Addressing;
+
+namespace Burrow.Connect;
+
+/// <summary>What two addresses say about where their nodes sit relative to each other (pure).</summary>
+public static class NetworkRelation
+{
+    /// <summary>
+    /// Whether the two nodes are on one network: they share a public address (behind the same NAT, where
+    /// LAN endpoints work and hairpinning may not), or both advertise loopback (the same host).
+    /// </summary>
+    public static bool SameNetwork(NodeAddress? local, NodeAddress remote)
+    {
+        if (local is null)
+        {
+            return false;
+        }
+        var localPublic = local.Endpoints.Select(e => e.PublicAddress).OfType<System.Net.IPAddress>().ToHashSet();
+        return remote.Endpoints.Any(e => e.PublicAddress is not null && localPublic.Contains(e.PublicAddress))
+            || (HasLoopback(local) && HasLoopback(remote));
+    }
+
+    /// <summary>Whether a peer elsewhere could dial this address: a public or mapped endpoint.</summary>
+    public static bool PubliclyReachable(NodeAddress address) => address.Endpoints.Any(e => e.PublicEndPoint is not null);
+
+    /// <summary>
+    /// Whether a TCP hole punch can be expected to work between the two: unless both sides map ports at random
+    /// (then neither can predict the other's port and only a relay is left). Unknown behaviour is worth a try.
+    /// </summary>
+    public static bool Punchable(NodeAddress local, NodeAddress remote) =>
+        !(AllRandom(local) && AllRandom(remote));
+
+    private static bool AllRandom(NodeAddress address) =>
+        address.Endpoints.Count > 0 && address.Endpoints.All(e => e.Nat.Mapping == NatMapping.Random);
+
+    private static bool HasLoopback(NodeAddress address) =>
+        address.Endpoints.Any(e => e.LanAddress is { } lan && System.Net.IPAddress.IsLoopback(lan));
+}
