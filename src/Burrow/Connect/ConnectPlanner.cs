@@ -11,7 +11,7 @@ public sealed record PlanStep(string Strategy, TimeSpan StartAfter);
 /// failed (Happy-Eyeballs style: the cheap paths get a head start, the rest are not kept waiting long):
 /// <list type="number">
 /// <item><c>direct</c> — the peer has an endpoint to dial: public, mapped, or LAN (LAN first when both are on one network);</item>
-/// <item><c>reverse</c> — the peer can be signaled and this node can be dialed: ask it to connect here;</item>
+/// <item><c>reverse</c> — the peer can be signaled and may be able to dial this node: ask it to connect here;</item>
 /// <item><c>punch</c> — the peer can be signaled and the two NATs are not both random: TCP simultaneous open;</item>
 /// <item><c>relay</c> — the peer can be signaled or names a relay: the last resort, started last.</item>
 /// </list>
@@ -41,7 +41,7 @@ public static class ConnectPlanner
         {
             candidates.Add(DirectStrategy.StrategyName);
         }
-        if (signalable && local is not null && (NetworkRelation.PubliclyReachable(local) || NetworkRelation.SameNetwork(local, remote)))
+        if (signalable && local is not null && NetworkRelation.MayDialBack(local, remote))
         {
             candidates.Add(Reverse);
         }

@@ -20,6 +20,15 @@ public static class NetworkRelation
             || (HasLoopback(local) && HasLoopback(remote));
     }
 
+    /// <summary>
+    /// Whether <paramref name="remote"/> may be able to dial <paramref name="local"/>: the local node has a public or
+    /// mapped endpoint, or is on the remote's network, or the remote says nothing of its network (no public
+    /// address known), so that only trying tells.
+    /// </summary>
+    public static bool MayDialBack(NodeAddress local, NodeAddress remote) =>
+        DialTargets.From(local).Count > 0
+        && (PubliclyReachable(local) || SameNetwork(local, remote) || remote.Endpoints.All(e => e.PublicAddress is null));
+
     /// <summary>Whether a peer elsewhere could dial this address: a public or mapped endpoint.</summary>
     public static bool PubliclyReachable(NodeAddress address) => address.Endpoints.Any(e => e.PublicEndPoint is not null);
 
