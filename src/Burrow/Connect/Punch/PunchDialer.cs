@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Burrow.Connect.Punch;
+
+/// <summary>
+/// TCP simultaneous open, the I/O half of a hole punch (thin driver; the caller owns the socket it returns).
+/// From one local port it listens (an early SYN from the peer may arrive before ours leaves) and, at each slot
+/// of the agreed window, connects to every candidate endpoint of the peer that has no attempt in flight; the
+/// <c>connect()</c> calls are issued by the <see cref="PunchScheduler"/> at the slot instant. An attempt that is
+/// reset (the peer's port was not open yet, or its NAT answers with RST) is repeated at the next slot; one
+/// that is pending (a NAT dropped the SYN; the kernel retransmits) is left to complete, since a second
+/// socket cannot share its four-tuple. The first connected socket — outgoing or accepted — wins; the rest are
+/// closed, which never touches the winner's four-tuple.
+/// </summary>
+public static class PunchDialer
+{
+    private const int SolSocket = 1;
+    private const int SoReusePort = 15;
+
+    public static async Task<Socket?> PunchAsync(
+        PunchScheduler scheduler, IPEndPoint local, IReadOnlyList<IPEndPoint> remotes, PunchTiming timing, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(timing);
+        if (remotes.Count == 0)
+        {
+            return null;
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var listener = Bind(local);
+        listener.Listen(16);
+        var peerAddresses = remotes.Select(r => r.Address).ToHashSet();
+        var candidates = new List<Task<Socket?>> { AcceptFromAsync(listener, peerAddresses, stop.Token) };
+        var inFlight = new Dictionary<IPEndPoint, Task<Socket?>>();
+        var interval = Ticks(timing.RetryInterval);
+        var end = timing.Instant + Ticks(timing.Window);
+        Socket? winner = null;
+        try
+        {
+            for (var slot = timing.Instant; winner is null && slot < end; slot += interval)
+            {
+                var fresh = remotes.Where(r => !inFlight.TryGetValue(r, out var t) || t.IsCompleted)
+                    .Select(r => (Remote: r, Socket: Bind(local)))
+                    .ToList();
+                var started = new List<(IPEndPoint Remote, Task<Socket?> Connect)>(fresh.Count);
+                try
+                {
+                    await scheduler.ScheduleAt(slot, () =>
+                    {
+                        foreach (var (remote, socket) in fresh)
+                        {
+                            started.Add((remote, ConnectOrNullAsync(socket, remote, stop.Token))); // the SYN leaves inside the call
+                        }
+                    }, cancellationToken).ConfigureAwait(false);
+                }
+                catch when (started.Count == 0)
+                {
+                    fresh.ForEach(f => f.Socket.Dispose()); // cancelled before the slot: nothing was started
+                    throw;
+                }
+                foreach (var (remote, connect) in started)
+                {
+                    inFlight[remote] = connect;
+                    candidates.Add(connect);
+                }
+                winner = await FirstConnectedAsync(candidates, Math.Min(slot + interval, end), cancellationToken).ConfigureAwait(false);
+            }
+            return winner ??= await FirstConnectedAsync(candidates, end + interval, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var loser in candidates)
+            {
+                _ = loser.ContinueWith(t =>
+                {
+                    if (t.IsCompletedSuccessfully && t.Result is { } socket && socket != winner)
+                    {
+                        socket.Dispose();
+                    }
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>A socket on the punch port: address and port reuse, so the listener and every attempt share it.</summary>
+    internal static Socket Bind(IPEndPoint local)
+    {
+        var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (OperatingSystem.IsLinux())
+            {
+                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            }
+            socket.Bind(local);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until a candidate yields a socket or <paramref name="until"/> (a Stopwatch timestamp) passes.</summary>
+    private static async Task<Socket?> FirstConnectedAsync(List<Task<Socket?>> candidates, long until, CancellationToken cancellationToken)
+    {
+        var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        var expired = Task.Delay(Timeout.Infinite, timeout.Token);
+        while (true)
+        {
+            if (candidates.FirstOrDefault(c => c.IsCompletedSuccessfully && c.Result is not null) is { } done)
+            {
+                return done.Result;
+            }
+            var open = candidates.Where(c => !c.IsCompleted).ToList();
+            var first = await Task.WhenAny([.. open, expired]).ConfigureAwait(false);
+            if (first == expired)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return null;
+            }
+        }
+    }
+
+    private static async Task<Socket?> ConnectOrNullAsync(Socket socket, IPEndPoint remote, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await socket.ConnectAsync(remote, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            socket.Dispose(); // reset, unreachable or given up: the next slot tries again with a fresh socket
+            return null;
+        }
+    }
+
+    private static async Task<Socket?> AcceptFromAsync(Socket listener, HashSet<IPAddress> peers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                if (socket.RemoteEndPoint is IPEndPoint from && peers.Contains(from.Address))
+                {
+                    socket.NoDelay = true;
+                    return socket;
+                }
+                socket.Dispose(); // not the peer we are punching to
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Burrow.Addressing;
+using Burrow.Connect.Punch;
+using Burrow.Identity;
+using Burrow.Transport;
+
+namespace Burrow.Tests.Connect;
+
+/// <summary>The I/O half of a hole punch, on loopback: two ports connect to each other at an agreed instant.</summary>
+[Collection(typeof(PunchCollection))]
+public class PunchDialerTests
+{
+    private static readonly TimeSpan Interval = PunchTiming.DefaultRetryInterval;
+
+    private static long In(TimeSpan span) => Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private static IPEndPoint FreeLoopbackEndPoint()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return (IPEndPoint)probe.LocalEndPoint!;
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Both_sides_punching_at_one_instant_get_the_same_connection_and_authenticate_with_agreed_roles()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var scheduler = new PunchScheduler();
+        using var alice = NodeIdentity.Create();
+        using var bob = NodeIdentity.Create();
+        using var aliceTls = new TlsCredentials(alice, TimeProvider.System);
+        using var bobTls = new TlsCredentials(bob, TimeProvider.System);
+        for (var round = 0; round < 10; round++)
+        {
+            var (a, b) = (FreeLoopbackEndPoint(), FreeLoopbackEndPoint());
+            var timing = new PunchTiming(In(TimeSpan.FromMilliseconds(50)), TimeSpan.FromSeconds(3), Interval);
+            var aliceSide = PunchDialer.PunchAsync(scheduler, a, [b], timing, ct);
+            var bobSide = PunchDialer.PunchAsync(scheduler, b, [a], timing, ct);
+            using var aliceSocket = await aliceSide ?? throw new Xunit.Sdk.XunitException($"round {round}: alice got no connection");
+            using var bobSocket = await bobSide ?? throw new Xunit.Sdk.XunitException($"round {round}: bob got no connection");
+            Assert.Equal(aliceSocket.LocalEndPoint, bobSocket.RemoteEndPoint);
+            Assert.Equal(bobSocket.LocalEndPoint, aliceSocket.RemoteEndPoint);
+
+            var aliceAuth = PeerHandshake.AuthenticateAsync(new NetworkStream(aliceSocket), aliceTls,
+                TlsRoles.ForSimultaneousOpen(alice.NodeId, bob.NodeId), bob.NodeId, ct);
+            var bobAuth = PeerHandshake.AuthenticateAsync(new NetworkStream(bobSocket), bobTls,
+                TlsRoles.ForSimultaneousOpen(bob.NodeId, alice.NodeId), alice.NodeId, ct);
+            var (aliceStream, aliceSees) = await aliceAuth;
+            var (bobStream, bobSees) = await bobAuth;
+            await using (aliceStream)
+            await using (bobStream)
+            {
+                Assert.Equal(bob.NodeId, aliceSees);
+                Assert.Equal(alice.NodeId, bobSees);
+            }
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_peer_that_starts_late_is_still_met_within_the_window()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var scheduler = new PunchScheduler();
+        var (a, b) = (FreeLoopbackEndPoint(), FreeLoopbackEndPoint());
+        // Alice's first SYNs find nothing on Bob's port and are reset; she keeps trying at every slot.
+        var aliceSide = PunchDialer.PunchAsync(scheduler, a, [b], new PunchTiming(In(TimeSpan.FromMilliseconds(20)), TimeSpan.FromSeconds(3), Interval), ct);
+        await Task.Delay(300, ct);
+        Assert.False(aliceSide.IsCompleted);
+        var bobSide = PunchDialer.PunchAsync(scheduler, b, [a], new PunchTiming(In(TimeSpan.FromMilliseconds(20)), TimeSpan.FromSeconds(3), Interval), ct);
+        using var aliceSocket = await aliceSide;
+        using var bobSocket = await bobSide;
+        Assert.NotNull(aliceSocket);
+        Assert.NotNull(bobSocket);
+        Assert.Equal(aliceSocket.LocalEndPoint, bobSocket.RemoteEndPoint);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Nobody_at_the_other_end_gives_no_connection_when_the_window_closes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var scheduler = new PunchScheduler();
+        var clock = Stopwatch.StartNew();
+        var socket = await PunchDialer.PunchAsync(scheduler, FreeLoopbackEndPoint(), [FreeLoopbackEndPoint()],
+            new PunchTiming(In(TimeSpan.FromMilliseconds(10)), TimeSpan.FromMilliseconds(300), Interval), ct);
+        Assert.Null(socket);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [InlineData(NatMapping.PortPreserving, 0, 40000, 0, new[] { 40000 })]
+    [InlineData(NatMapping.Open, 0, 40000, 51000, new[] { 40000 })]
+    [InlineData(NatMapping.EndpointIndependent, 0, 40000, 51000, new[] { 51000 })]
+    [InlineData(NatMapping.EndpointIndependent, 0, 40000, 0, new int[0])]
+    [InlineData(NatMapping.Sequential, 1, 40000, 51000, new[] { 51001, 51002, 51003, 51004 })]
+    [InlineData(NatMapping.Sequential, 2, 40000, 65532, new[] { 65534 })]
+    [InlineData(NatMapping.Sequential, -3, 40000, 51000, new[] { 50997, 50994, 50991, 50988 })]
+    [InlineData(NatMapping.Random, 0, 40000, 51000, new int[0])]
+    [InlineData(NatMapping.Unknown, 0, 40000, 51000, new[] { 40000, 51000 })]
+    [InlineData(NatMapping.Unknown, 0, 40000, 0, new[] { 40000 })]
+    public void Port_prediction_follows_the_nat_profile(NatMapping mapping, int delta, int localPort, int observed, int[] expected) =>
+        Assert.Equal(expected, PortPrediction.Predict(new NatBehavior(mapping, NatFiltering.Drops, delta), localPort, observed));
+
+    [Fact]
+    public void Birthday_ports_are_distinct_in_range_and_the_same_for_the_same_seed()
+    {
+        var ports = PortPrediction.BirthdayPorts(1024, seed: 42);
+        Assert.Equal(1024, ports.Distinct().Count());
+        Assert.All(ports, p => Assert.InRange(p, 1024, 65535));
+        Assert.Equal(ports, PortPrediction.BirthdayPorts(1024, seed: 42));
+        Assert.NotEqual(ports, PortPrediction.BirthdayPorts(1024, seed: 43));
+    }
+}
