@@ -10,6 +10,8 @@ var root = new RootCommand("Burrow: direct, encrypted TCP connections between pe
     AddressCommand.Create(),
     ListenCommand.Create(),
     ConnectCommand.Create(),
+    SendCommand.Create(),
+    ReceiveCommand.Create(),
     DemoCommand.Create(),
 };
 root.Options.Add(CommonOptions.Json);

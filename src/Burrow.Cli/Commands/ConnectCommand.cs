@@ -21,54 +21,58 @@ internal static class ConnectCommand
             {
                 return reporter.Fail(ExitCodes.BadInput, "usage", "--timeout must be more than 0 and at most 3600 seconds.");
             }
-            NodeAddress remote;
-            try
-            {
-                remote = NodeAddress.Parse(parse.GetValue(address), DateTimeOffset.UtcNow);
-            }
-            catch (AddressFormatException e)
-            {
-                return reporter.Fail(ExitCodes.BadInput, e.Code, e.Message, new() { ["reason"] = e.Reason.ToString() });
-            }
-            var (identity, _, _) = await NodeFactory.LoadIdentityAsync(parse, ct);
-            using var logging = NodeFactory.Logging(parse);
-            using (identity)
-            {
-                var options = new BurrowNodeOptions
-                {
-                    Identity = identity,
-                    LoggerFactory = logging,
-                    ListenEndpoints = [], // a dialer needs no listener
-                };
-                options = options with { Connect = options.Connect with { Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)) } };
-                await using var node = await BurrowNode.StartAsync(options, ct);
-                reporter.Say($"connecting to [bold]{remote.NodeId.ToShortString()}…[/]");
-                Burrow.Transport.PeerConnection connection;
-                try
-                {
-                    connection = await node.ConnectAsync(remote, ct);
-                }
-                catch (ConnectFailedException e)
-                {
-                    return reporter.Fail(ExitCodes.ConnectionFailed, e.Code, e.Message, new()
-                    {
-                        ["attempts"] = new JsonArray([.. e.Attempts.Select(a => (JsonNode)new JsonObject
-                        {
-                            ["strategy"] = a.Strategy,
-                            ["result"] = a.Result.ToString().ToLowerInvariant(),
-                            ["detail"] = a.Detail,
-                            ["elapsedMs"] = Math.Round(a.Elapsed.TotalMilliseconds, 1),
-                        })]),
-                    });
-                }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    reporter.Event("closed", new JsonObject { ["reason"] = "interrupted" });
-                    return ExitCodes.Interrupted;
-                }
-                return await PeerSession.RunAsync(connection, reporter, ct);
-            }
+            return await DialAsync(parse, reporter, parse.GetValue(address)!, parse.GetValue(timeout),
+                (connection, token) => PeerSession.RunAsync(connection, reporter, token), ct);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Parses the address, starts a dialing node, connects (reporting failures with each strategy tried) and
+    /// runs <paramref name="session"/> on the connection; shared by <c>connect</c> and <c>send</c>.
+    /// </summary>
+    public static async Task<int> DialAsync(ParseResult parse, Reporter reporter, string addressText, double timeoutSeconds,
+        Func<Burrow.Transport.PeerConnection, CancellationToken, Task<int>> session, CancellationToken ct)
+    {
+        NodeAddress remote;
+        try
+        {
+            remote = NodeAddress.Parse(addressText, DateTimeOffset.UtcNow);
+        }
+        catch (AddressFormatException e)
+        {
+            return reporter.Fail(ExitCodes.BadInput, e.Code, e.Message, new() { ["reason"] = e.Reason.ToString() });
+        }
+        await using var cli = await CliNode.StartAsync(parse, options => options with
+        {
+            ListenEndpoints = [], // a dialer needs no listener
+            Connect = options.Connect with { Timeout = TimeSpan.FromSeconds(timeoutSeconds) },
+        }, ct);
+        var node = cli.Node;
+        reporter.Say($"connecting to [bold]{remote.NodeId.ToShortString()}…[/]");
+        Burrow.Transport.PeerConnection connection;
+        try
+        {
+            connection = await node.ConnectAsync(remote, ct);
+        }
+        catch (ConnectFailedException e)
+        {
+            return reporter.Fail(ExitCodes.ConnectionFailed, e.Code, e.Message, new()
+            {
+                ["attempts"] = new JsonArray([.. e.Attempts.Select(a => (JsonNode)new JsonObject
+                {
+                    ["strategy"] = a.Strategy,
+                    ["result"] = a.Result.ToString().ToLowerInvariant(),
+                    ["detail"] = a.Detail,
+                    ["elapsedMs"] = Math.Round(a.Elapsed.TotalMilliseconds, 1),
+                })]),
+            });
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            reporter.Event("closed", new JsonObject { ["reason"] = "interrupted" });
+            return ExitCodes.Interrupted;
+        }
+        return await session(connection, ct);
     }
 }

@@ -9,25 +9,35 @@ namespace Burrow.Cli.Commands;
 /// <summary><c>burrow listen</c>: prints this node's address, accepts a peer, then behaves like netcat.</summary>
 internal static class ListenCommand
 {
+    private static readonly Option<int> Port = new("--port", "-p") { Description = "TCP port to listen on (0: any free port).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string[]> Bind = new("--bind") { Description = "Local IP to listen on (repeatable). Default: every interface, IPv6 and IPv4.", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string[]> Manual = new("--public") { Description = "A public IP:PORT forwarded to this node by hand (repeatable); advertised as a manual mapping." };
+
     public static Command Create()
     {
-        var port = new Option<int>("--port", "-p") { Description = "TCP port to listen on (0: any free port).", DefaultValueFactory = _ => 0 };
-        var bind = new Option<string[]>("--bind") { Description = "Local IP to listen on (repeatable). Default: every interface, IPv6 and IPv4.", AllowMultipleArgumentsPerToken = false };
-        var manual = new Option<string[]>("--public") { Description = "A public IP:PORT forwarded to this node by hand (repeatable); advertised as a manual mapping." };
-        var command = new Command("listen", "Print this node's address and accept one peer; then stdin goes to the peer and the peer's bytes to stdout.")
-        {
-            port, bind, manual,
-        };
+        var command = new Command("listen", "Print this node's address and accept one peer; then stdin goes to the peer and the peer's bytes to stdout.");
+        AddListenOptions(command);
+        command.SetAction((parse, ct) => ServeOneAsync(parse, new Reporter(parse.GetValue(CommonOptions.Json), Console.Error),
+            (connection, reporter, token) => PeerSession.RunAsync(connection, reporter, token), ct));
+        return command;
+    }
+
+    /// <summary>The options of a listening node (<c>--port</c>, <c>--bind</c>, <c>--public</c>) and their checks; shared by <c>listen</c> and <c>receive</c>.</summary>
+    public static void AddListenOptions(Command command)
+    {
+        command.Options.Add(Port);
+        command.Options.Add(Bind);
+        command.Options.Add(Manual);
         command.Validators.Add(result =>
         {
-            foreach (var ip in result.GetValue(bind) ?? [])
+            foreach (var ip in result.GetValue(Bind) ?? [])
             {
                 if (!IPAddress.TryParse(ip, out _))
                 {
                     result.AddError($"--bind '{ip}' is not an IP address.");
                 }
             }
-            foreach (var endpoint in result.GetValue(manual) ?? [])
+            foreach (var endpoint in result.GetValue(Manual) ?? [])
             {
                 if (!IPEndPoint.TryParse(endpoint, out var parsed) || parsed.Port == 0)
                 {
@@ -35,56 +45,48 @@ internal static class ListenCommand
                 }
             }
         });
-        command.SetAction(async (parse, ct) =>
+    }
+
+    /// <summary>
+    /// Starts a listening node, announces its address, accepts one authenticated peer and runs
+    /// <paramref name="session"/> on it; shared by <c>listen</c> and <c>receive</c>.
+    /// </summary>
+    public static async Task<int> ServeOneAsync(ParseResult parse, Reporter reporter,
+        Func<Burrow.Transport.PeerConnection, Reporter, CancellationToken, Task<int>> session, CancellationToken ct)
+    {
+        var listenPort = parse.GetValue(Port);
+        if (listenPort is < 0 or > 65535)
         {
-            var reporter = new Reporter(parse.GetValue(CommonOptions.Json), Console.Error);
-            var listenPort = parse.GetValue(port);
-            if (listenPort is < 0 or > 65535)
-            {
-                return reporter.Fail(ExitCodes.BadInput, "usage", "--port must be between 0 and 65535.");
-            }
-            var binds = parse.GetValue(bind) ?? [];
-            var (identity, _, _) = await NodeFactory.LoadIdentityAsync(parse, ct);
-            using var logging = NodeFactory.Logging(parse);
-            using (identity)
-            {
-                var options = new BurrowNodeOptions
-                {
-                    Identity = identity,
-                    LoggerFactory = logging,
-                    ManualPublicEndpoints = [.. (parse.GetValue(manual) ?? []).Select(IPEndPoint.Parse)],
-                };
-                if (binds.Length > 0)
-                {
-                    options = options with { ListenEndpoints = [.. binds.Select(ip => new IPEndPoint(IPAddress.Parse(ip), listenPort))] };
-                }
-                else if (listenPort != 0)
-                {
-                    options = options with { ListenEndpoints = [new IPEndPoint(options.ListenEndpoints[0].Address, listenPort)] };
-                }
-                await using var node = await BurrowNode.StartAsync(options, ct);
-                var address = node.Address;
-                reporter.Event("listening", new JsonObject
-                {
-                    ["nodeId"] = node.NodeId.ToString(),
-                    ["address"] = address.ToString(),
-                    ["endpoints"] = new JsonArray([.. node.ListenEndPoints.Select(e => (JsonNode)e.ToString())]),
-                });
-                PeerSession.ShowAddress(reporter, $"node {node.NodeId.ToShortString()}… listening on {string.Join(", ", node.ListenEndPoints)} — give this address to your peer", address.ToString());
-                reporter.Say("waiting for a peer… (Ctrl-C to stop)");
-                Burrow.Transport.PeerConnection accepted;
-                try
-                {
-                    accepted = await node.AcceptAsync(ct);
-                }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    reporter.Event("closed", new JsonObject { ["reason"] = "interrupted" });
-                    return ExitCodes.Interrupted;
-                }
-                return await PeerSession.RunAsync(accepted, reporter, ct);
-            }
+            return reporter.Fail(ExitCodes.BadInput, "usage", "--port must be between 0 and 65535.");
+        }
+        var binds = parse.GetValue(Bind) ?? [];
+        await using var cli = await CliNode.StartAsync(parse, options =>
+        {
+            options = options with { ManualPublicEndpoints = [.. (parse.GetValue(Manual) ?? []).Select(IPEndPoint.Parse)] };
+            return binds.Length > 0 ? options with { ListenEndpoints = [.. binds.Select(ip => new IPEndPoint(IPAddress.Parse(ip), listenPort))] }
+                : listenPort != 0 ? options with { ListenEndpoints = [new IPEndPoint(options.ListenEndpoints[0].Address, listenPort)] }
+                : options;
+        }, ct);
+        var node = cli.Node;
+        var address = node.Address;
+        reporter.Event("listening", new JsonObject
+        {
+            ["nodeId"] = node.NodeId.ToString(),
+            ["address"] = address.ToString(),
+            ["endpoints"] = new JsonArray([.. node.ListenEndPoints.Select(e => (JsonNode)e.ToString())]),
         });
-        return command;
+        PeerSession.ShowAddress(reporter, $"node {node.NodeId.ToShortString()}… listening on {string.Join(", ", node.ListenEndPoints)} — give this address to your peer", address.ToString());
+        reporter.Say("waiting for a peer… (Ctrl-C to stop)");
+        Burrow.Transport.PeerConnection accepted;
+        try
+        {
+            accepted = await node.AcceptAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            reporter.Event("closed", new JsonObject { ["reason"] = "interrupted" });
+            return ExitCodes.Interrupted;
+        }
+        return await session(accepted, reporter, ct);
     }
 }

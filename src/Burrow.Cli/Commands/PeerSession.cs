@@ -12,16 +12,7 @@ internal static class PeerSession
     public static async Task<int> RunAsync(PeerConnection connection, Reporter reporter, CancellationToken cancellationToken)
     {
         var peer = connection.RemoteId.ToString();
-        reporter.Event("connected", new JsonObject
-        {
-            ["peer"] = peer,
-            ["strategy"] = connection.Strategy,
-            ["elapsedMs"] = Math.Round(connection.Elapsed.TotalMilliseconds, 1),
-            ["remote"] = connection.RemoteEndPoint.ToString(),
-            ["local"] = connection.LocalEndPoint.ToString(),
-            ["direction"] = connection.IsInitiator ? "outbound" : "inbound",
-        });
-        reporter.Say($"[green]connected[/] to [bold]{connection.RemoteId.ToShortString()}…[/] at {connection.RemoteEndPoint} via [bold]{connection.Strategy}[/] in {connection.Elapsed.TotalMilliseconds:F1} ms");
+        ReportConnected(connection, reporter);
         var session = Stopwatch.StartNew();
         try
         {
@@ -51,6 +42,21 @@ internal static class PeerSession
         {
             await connection.DisposeAsync();
         }
+    }
+
+    /// <summary>The <c>connected</c> event and its sentence.</summary>
+    public static void ReportConnected(PeerConnection connection, Reporter reporter)
+    {
+        reporter.Event("connected", new JsonObject
+        {
+            ["peer"] = connection.RemoteId.ToString(),
+            ["strategy"] = connection.Strategy,
+            ["elapsedMs"] = Math.Round(connection.Elapsed.TotalMilliseconds, 1),
+            ["remote"] = connection.RemoteEndPoint.ToString(),
+            ["local"] = connection.LocalEndPoint.ToString(),
+            ["direction"] = connection.IsInitiator ? "outbound" : "inbound",
+        });
+        reporter.Say($"[green]connected[/] to [bold]{connection.RemoteId.ToShortString()}…[/] at {connection.RemoteEndPoint} via [bold]{connection.Strategy}[/] in {connection.Elapsed.TotalMilliseconds:F1} ms");
     }
 
     public static void ShowAddress(Reporter reporter, string title, string address)

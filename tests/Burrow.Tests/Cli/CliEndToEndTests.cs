@@ -55,6 +55,42 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(0, await listener.WaitForExitAsync(ct));
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task Send_and_receive_move_a_file_and_both_ends_check_its_sha256()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var content = RandomBytes(12 * 1024 * 1024 + 7);
+        var source = Path.Combine(_dir, "payload.bin");
+        await File.WriteAllBytesAsync(source, content, ct);
+        var inbox = Directory.CreateDirectory(Path.Combine(_dir, "inbox")).FullName;
+
+        await using var receiver = CliProcess.Start("receive", "--bind", "127.0.0.1", "--output", inbox, "--json", "--ephemeral");
+        var address = (await receiver.NextEventAsync("listening", ct))["address"]!.GetValue<string>();
+        await using var sender = CliProcess.Start("send", source, address, "--json", "--ephemeral");
+        Assert.Equal("direct", (await sender.NextEventAsync("connected", ct))["strategy"]!.GetValue<string>());
+        await receiver.NextEventAsync("connected", ct);
+        var sent = await sender.NextEventAsync("sent", ct);
+        var received = await receiver.NextEventAsync("received", ct);
+        var expected = Convert.ToHexStringLower(SHA256.HashData(content));
+        Assert.Equal(expected, sent["sha256"]!.GetValue<string>());
+        Assert.Equal(expected, received["sha256"]!.GetValue<string>());
+        Assert.Equal(content.Length, received["bytes"]!.GetValue<long>());
+        Assert.Equal(0, await sender.WaitForExitAsync(ct));
+        Assert.Equal(0, await receiver.WaitForExitAsync(ct));
+        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(inbox, "payload.bin"), ct));
+        Assert.Equal(["payload.bin"], Directory.GetFiles(inbox).Select(Path.GetFileName));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Send_refuses_a_missing_file_with_exit_2()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var sender = CliProcess.Start("send", Path.Combine(_dir, "absent"), "burrow1x", "--json", "--ephemeral");
+        var error = await sender.NextEventAsync("error", ct);
+        Assert.Equal("no_such_file", error["code"]!.GetValue<string>());
+        Assert.Equal(2, await sender.WaitForExitAsync(ct));
+    }
+
     [Theory(Timeout = 60_000)]
     [InlineData("burrow1garbage", "bad_address")]
     [InlineData("not-an-address", "bad_address")]

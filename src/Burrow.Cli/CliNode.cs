@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Burrow.Identity;
+using Burrow.Node;
+using Microsoft.Extensions.Logging;
+
+namespace Burrow.Cli;
+
+/// <summary>A node started from the command line's shared options, owning its identity and logging.</summary>
+internal sealed class CliNode : IAsyncDisposable
+{
+    private readonly NodeIdentity _identity;
+    private readonly ILoggerFactory _logging;
+
+    private CliNode(NodeIdentity identity, ILoggerFactory logging, BurrowNode node) => (_identity, _logging, Node) = (identity, logging, node);
+
+    public BurrowNode Node { get; }
+
+    /// <summary>Loads the identity (<c>--identity</c>/<c>--ephemeral</c>), sets up logging (<c>--verbose</c>) and starts the node with <paramref name="configure"/>d options.</summary>
+    public static async Task<CliNode> StartAsync(ParseResult parse, Func<BurrowNodeOptions, BurrowNodeOptions> configure, CancellationToken cancellationToken)
+    {
+        var (identity, _, _) = await NodeFactory.LoadIdentityAsync(parse, cancellationToken);
+        var logging = NodeFactory.Logging(parse);
+        try
+        {
+            var node = await BurrowNode.StartAsync(configure(new BurrowNodeOptions { Identity = identity, LoggerFactory = logging }), cancellationToken);
+            return new CliNode(identity, logging, node);
+        }
+        catch
+        {
+            logging.Dispose();
+            identity.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Node.DisposeAsync();
+        _logging.Dispose();
+        _identity.Dispose();
+    }
+}

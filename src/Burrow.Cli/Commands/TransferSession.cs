@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Burrow.Cli.Output;
+using Burrow.Cli.Transfer;
+using Burrow.Transport;
+using Spectre.Console;
+
+namespace Burrow.Cli.Commands;
+
+/// <summary>What <c>send</c> and <c>receive</c> do once the peer is connected: one file, a progress bar, a checksum.</summary>
+internal static class TransferSession
+{
+    public static Task<int> SendAsync(PeerConnection connection, Reporter reporter, string path, CancellationToken cancellationToken) =>
+        RunAsync(connection, reporter, "sent", cancellationToken, async progress =>
+        {
+            await using var file = File.OpenRead(path);
+            var offer = new FileOffer(Path.GetFileName(path), file.Length);
+            var digest = await FileTransfer.SendAsync(connection.Stream, offer, file, progress(offer), cancellationToken);
+            await connection.CompleteWritesAsync();
+            return (offer, digest, Path.GetFullPath(path));
+        });
+
+    public static Task<int> ReceiveAsync(PeerConnection connection, Reporter reporter, string folder, bool overwrite, CancellationToken cancellationToken) =>
+        RunAsync(connection, reporter, "received", cancellationToken, async progress =>
+        {
+            string? partial = null;
+            string? target = null;
+            IProgress<long>? bar = null;
+            try
+            {
+                var (offer, digest) = await FileTransfer.ReceiveAsync(connection.Stream, offer =>
+                {
+                    target = Path.Combine(folder, offer.Name);
+                    if (File.Exists(target) && !overwrite)
+                    {
+                        throw new IOException($"{target} exists (use --overwrite to replace it).");
+                    }
+                    partial = target + ".part";
+                    bar = progress(offer);
+                    return new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                }, new ForwardProgress(() => bar), cancellationToken);
+                File.Move(partial!, target!, overwrite);
+                await connection.CompleteWritesAsync();
+                return (offer, digest, Path.GetFullPath(target!));
+            }
+            finally
+            {
+                if (partial is not null && File.Exists(partial))
+                {
+                    File.Delete(partial); // nothing half-received or unverified is left behind
+                }
+            }
+        });
+
+    private static async Task<int> RunAsync(PeerConnection connection, Reporter reporter, string verb, CancellationToken cancellationToken,
+        Func<Func<FileOffer, IProgress<long>>, Task<(FileOffer Offer, byte[] Digest, string Path)>> transfer)
+    {
+        await using var _ = connection;
+        PeerSession.ReportConnected(connection, reporter);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var (offer, digest, path) = reporter.Json
+                ? await transfer(_ => new Progress<long>())
+                : await reporter.Human.Progress().AutoClear(false).StartAsync(ctx =>
+                    transfer(offer => new TaskProgress(ctx.AddTask(Markup.Escape(offer.Name), maxValue: Math.Max(1, offer.Size)))));
+            var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
+            reporter.Event(verb, new JsonObject
+            {
+                ["peer"] = connection.RemoteId.ToString(),
+                ["name"] = offer.Name,
+                ["path"] = path,
+                ["bytes"] = offer.Size,
+                ["sha256"] = Convert.ToHexStringLower(digest),
+                ["elapsedMs"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+                ["mibPerSecond"] = Math.Round(offer.Size / seconds / (1024 * 1024), 2),
+            });
+            reporter.Say($"[green]{verb}[/] {Markup.Escape(offer.Name)}: {offer.Size} bytes in {seconds:F1} s, SHA-256 {Convert.ToHexStringLower(digest)} (checked by both ends)");
+            reporter.Event("closed", new JsonObject { ["peer"] = connection.RemoteId.ToString(), ["reason"] = "transfer complete" });
+            return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            reporter.Event("closed", new JsonObject { ["peer"] = connection.RemoteId.ToString(), ["reason"] = "interrupted" });
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or BurrowException)
+        {
+            return reporter.Fail(ExitCodes.ConnectionFailed, "transfer_failed", e.Message);
+        }
+    }
+
+    private sealed class TaskProgress(ProgressTask task) : IProgress<long>
+    {
+        public void Report(long value) => task.Value = value;
+    }
+
+    /// <summary>Progress for a bar that exists only once the offer has arrived.</summary>
+    private sealed class ForwardProgress(Func<IProgress<long>?> target) : IProgress<long>
+    {
+        public void Report(long value) => target()?.Report(value);
+    }
+}
