@@ -1,0 +1,75 @@
+using System.Buffers.Binary;
+
+namespace Burrow.Relay;
+
+/// <summary>What the relay says when it answers a bind.</summary>
+public enum RelayStatus : byte
+{
+    /// <summary>The other side arrived: from now on the socket carries the peer's bytes.</summary>
+    Paired = 0,
+    /// <summary>Nobody else bound the token within the pairing time.</summary>
+    NoPeer = 1,
+    /// <summary>The relay is at its session limit.</summary>
+    Full = 2,
+    /// <summary>The bind was not understood.</summary>
+    BadRequest = 3,
+}
+
+/// <summary>The limits a relay puts on one session, which the application can see.</summary>
+/// <param name="MaxBytes">Bytes the relay carries in each direction before it ends the session.</param>
+/// <param name="MaxDuration">How long the session may last.</param>
+public readonly record struct RelayLimits(long MaxBytes, TimeSpan MaxDuration);
+
+/// <summary>
+/// The relay's two fixed-size messages (pure codec). A client opens TCP to the relay and sends a bind:
+/// <c>"BRLY"(4) · version(1)=1 · token(32)</c>; two clients that send the same token are paired. The relay answers
+/// each with <c>status(1) · max bytes(8, big-endian) · max seconds(4)</c> and then splices their sockets. The peers
+/// run their own authenticated TLS through it: the relay sees only ciphertext.
+/// </summary>
+public static class RelayHandshake
+{
+    public const int TokenSize = 32;
+    public const int BindSize = 4 + 1 + TokenSize;
+    public const int ReplySize = 1 + 8 + 4;
+    public const byte Version = 1;
+
+    private static ReadOnlySpan<byte> Magic => "BRLY"u8;
+
+    public static byte[] EncodeBind(ReadOnlySpan<byte> token)
+    {
+        if (token.Length != TokenSize)
+        {
+            throw new ArgumentException($"A relay token is {TokenSize} bytes.", nameof(token));
+        }
+        var bind = new byte[BindSize];
+        Magic.CopyTo(bind);
+        bind[4] = Version;
+        token.CopyTo(bind.AsSpan(5));
+        return bind;
+    }
+
+    /// <summary>The token of a well-formed bind, or null (wrong magic or version, or wrong size).</summary>
+    public static byte[]? TryDecodeBind(ReadOnlySpan<byte> bind) =>
+        bind.Length == BindSize && bind[..4].SequenceEqual(Magic) && bind[4] == Version ? bind[5..].ToArray() : null;
+
+    public static byte[] EncodeReply(RelayStatus status, RelayLimits limits)
+    {
+        var reply = new byte[ReplySize];
+        reply[0] = (byte)status;
+        BinaryPrimitives.WriteInt64BigEndian(reply.AsSpan(1), limits.MaxBytes);
+        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(9), (uint)Math.Clamp(limits.MaxDuration.TotalSeconds, 0, uint.MaxValue));
+        return reply;
+    }
+
+    /// <summary>The status and limits of a reply, or null when it is not one.</summary>
+    public static (RelayStatus Status, RelayLimits Limits)? TryDecodeReply(ReadOnlySpan<byte> reply)
+    {
+        if (reply.Length != ReplySize || reply[0] > (byte)RelayStatus.BadRequest)
+        {
+            return null;
+        }
+        var maxBytes = BinaryPrimitives.ReadInt64BigEndian(reply[1..]);
+        return maxBytes < 0 ? null
+            : ((RelayStatus)reply[0], new RelayLimits(maxBytes, TimeSpan.FromSeconds(BinaryPrimitives.ReadUInt32BigEndian(reply[9..]))));
+    }
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Burrow.Identity;
+using Burrow.Relay;
+using Burrow.Transport;
+using CsCheck;
+
+namespace Burrow.Tests.Relay;
+
+public class RelayTests
+{
+    private static RelayServerOptions Options => new() { ListenEndpoints = [new IPEndPoint(IPAddress.Loopback, 0)] };
+
+    [Fact]
+    public void Bind_and_reply_are_pinned_byte_for_byte()
+    {
+        var token = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        Assert.Equal("42524C5901" + Convert.ToHexString(token), Convert.ToHexString(RelayHandshake.EncodeBind(token)));
+        Assert.Equal(token, RelayHandshake.TryDecodeBind(RelayHandshake.EncodeBind(token)));
+        var reply = RelayHandshake.EncodeReply(RelayStatus.Paired, new RelayLimits(0x0102030405, TimeSpan.FromSeconds(600)));
+        Assert.Equal("00" + "0000000102030405" + "00000258", Convert.ToHexString(reply));
+        Assert.Equal((RelayStatus.Paired, new RelayLimits(0x0102030405, TimeSpan.FromSeconds(600))), RelayHandshake.TryDecodeReply(reply));
+    }
+
+    [Fact]
+    public void Anything_else_is_not_a_bind_or_a_reply() =>
+        Gen.Byte.Array[0, 64].Sample(bytes =>
+        {
+            var token = RelayHandshake.TryDecodeBind(bytes);
+            Assert.True(token is null || (bytes.Length == RelayHandshake.BindSize && bytes[4] == 1));
+            if (RelayHandshake.TryDecodeReply(bytes) is var (status, limits))
+            {
+                Assert.Equal(RelayHandshake.ReplySize, bytes.Length);
+                Assert.InRange((byte)status, 0, 3);
+                Assert.True(limits.MaxBytes >= 0);
+            }
+        });
+
+    [Fact(Timeout = 30_000)]
+    public async Task Two_binds_of_one_token_are_spliced_and_the_peers_authenticate_end_to_end_through_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var relay = RelayServer.Start(Options);
+        var token = RandomNumberGenerator.GetBytes(RelayHandshake.TokenSize);
+        var aliceBind = RelayClient.BindAsync(relay.EndPoints[0], token, ct);
+        var bobBind = RelayClient.BindAsync(relay.EndPoints[0], token, ct);
+        var (aliceSocket, limits) = await aliceBind;
+        var (bobSocket, _) = await bobBind;
+        using var _ = aliceSocket;
+        using var __ = bobSocket;
+        Assert.Equal(Options.Limits, limits);
+
+        using var alice = NodeIdentity.Create();
+        using var bob = NodeIdentity.Create();
+        using var aliceTls = new TlsCredentials(alice, TimeProvider.System);
+        using var bobTls = new TlsCredentials(bob, TimeProvider.System);
+        var aliceAuth = PeerHandshake.AuthenticateAsync(new NetworkStream(aliceSocket), aliceTls, TlsRole.Client, bob.NodeId, ct);
+        var bobAuth = PeerHandshake.AuthenticateAsync(new NetworkStream(bobSocket), bobTls, TlsRole.Server, null, ct);
+        var (aliceStream, aliceSees) = await aliceAuth;
+        var (bobStream, bobSees) = await bobAuth;
+        await using (aliceStream)
+        await using (bobStream)
+        {
+            Assert.Equal(bob.NodeId, aliceSees);
+            Assert.Equal(alice.NodeId, bobSees);
+            var payload = RandomNumberGenerator.GetBytes(300_000);
+            await aliceStream.WriteAsync(payload, ct);
+            await aliceStream.ShutdownAsync();
+            aliceSocket.Shutdown(SocketShutdown.Send); // the half-close crosses the relay
+            using var received = new MemoryStream();
+            await bobStream.CopyToAsync(received, ct);
+            Assert.Equal(payload, received.ToArray());
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_session_past_its_byte_limit_is_ended()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var relay = RelayServer.Start(Options with { Limits = new RelayLimits(10_000, TimeSpan.FromMinutes(1)) });
+        var token = RandomNumberGenerator.GetBytes(RelayHandshake.TokenSize);
+        var a = RelayClient.BindAsync(relay.EndPoints[0], token, ct);
+        var (bobSocket, limits) = await RelayClient.BindAsync(relay.EndPoints[0], token, ct);
+        var (aliceSocket, _) = await a;
+        using var _ = aliceSocket;
+        using var __ = bobSocket;
+        Assert.Equal(10_000, limits.MaxBytes);
+        var sending = Task.Run(async () =>
+        {
+            try
+            {
+                for (var i = 0; i < 100; i++)
+                {
+                    await aliceSocket.SendAsync(new byte[1000], SocketFlags.None, ct);
+                }
+            }
+            catch (SocketException)
+            {
+                // the relay ended the session
+            }
+        }, ct);
+        long received = 0;
+        try
+        {
+            var buffer = new byte[4096];
+            int n;
+            while ((n = await bobSocket.ReceiveAsync(buffer, SocketFlags.None, ct)) > 0)
+            {
+                received += n;
+            }
+        }
+        catch (SocketException)
+        {
+            // reset by the relay
+        }
+        await sending;
+        Assert.InRange(received, 0, 10_000);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_bind_nobody_answers_a_garbage_bind_and_a_full_relay_are_refused_with_their_reason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var relay = RelayServer.Start(Options with { PairTimeout = TimeSpan.FromMilliseconds(200), MaxSessions = 1 });
+        var endpoint = relay.EndPoints[0];
+        var lonely = await Assert.ThrowsAsync<RelayRefusedException>(() => RelayClient.BindAsync(endpoint, new byte[32], ct));
+        Assert.Equal(RelayStatus.NoPeer, lonely.Status);
+
+        using (var garbage = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await garbage.ConnectAsync(endpoint, ct);
+            await garbage.SendAsync(new byte[RelayHandshake.BindSize], SocketFlags.None, ct);
+            var reply = new byte[RelayHandshake.ReplySize];
+            await garbage.ReceiveAsync(reply, SocketFlags.None, ct);
+            Assert.Equal((byte)RelayStatus.BadRequest, reply[0]);
+        }
+
+        // One session allowed: two connections are in, a third is told the relay is full.
+        var token = RandomNumberGenerator.GetBytes(32);
+        var first = RelayClient.BindAsync(endpoint, token, ct);
+        var (second, _) = await RelayClient.BindAsync(endpoint, token, ct);
+        using var _ = second;
+        using var __ = (await first).Socket;
+        var full = await Assert.ThrowsAsync<RelayRefusedException>(() => RelayClient.BindAsync(endpoint, RandomNumberGenerator.GetBytes(32), ct));
+        Assert.Equal(RelayStatus.Full, full.Status);
+    }
+}
