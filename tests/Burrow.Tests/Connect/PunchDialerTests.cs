@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Burrow.Addressing;
 using Burrow.Connect.Punch;
 using Burrow.Identity;
+using Burrow.Tests.Transport;
 using Burrow.Transport;
 
 namespace Burrow.Tests.Connect;
@@ -43,18 +44,11 @@ public class PunchDialerTests
             Assert.Equal(aliceSocket.LocalEndPoint, bobSocket.RemoteEndPoint);
             Assert.Equal(bobSocket.LocalEndPoint, aliceSocket.RemoteEndPoint);
 
-            var aliceAuth = PeerHandshake.AuthenticateAsync(new NetworkStream(aliceSocket), aliceTls,
-                TlsRoles.ForSimultaneousOpen(alice.NodeId, bob.NodeId), bob.NodeId, ct);
-            var bobAuth = PeerHandshake.AuthenticateAsync(new NetworkStream(bobSocket), bobTls,
-                TlsRoles.ForSimultaneousOpen(bob.NodeId, alice.NodeId), alice.NodeId, ct);
-            var (aliceStream, aliceSees) = await aliceAuth;
-            var (bobStream, bobSees) = await bobAuth;
-            await using (aliceStream)
-            await using (bobStream)
-            {
-                Assert.Equal(bob.NodeId, aliceSees);
-                Assert.Equal(alice.NodeId, bobSees);
-            }
+            await using var tls = await TlsOverSockets.AuthenticateAsync(
+                aliceSocket, aliceTls, TlsRoles.ForSimultaneousOpen(alice.NodeId, bob.NodeId),
+                bobSocket, bobTls, TlsRoles.ForSimultaneousOpen(bob.NodeId, alice.NodeId), bobChecks: true, ct);
+            Assert.Equal(bob.NodeId, tls.AliceSees);
+            Assert.Equal(alice.NodeId, tls.BobSees);
         }
     }
 

@@ -26,20 +26,13 @@ public class SecureStreamTests
         var bobRole = TlsRoles.ForSimultaneousOpen(bob.NodeId, alice.NodeId);
         Assert.NotEqual(aliceRole, bobRole);
 
-        var aliceSide = PeerHandshake.AuthenticateAsync(new NetworkStream(aliceSocket), aliceTls, aliceRole, bob.NodeId, ct);
-        var bobSide = PeerHandshake.AuthenticateAsync(new NetworkStream(bobSocket), bobTls, bobRole, alice.NodeId, ct);
-        var (aliceStream, aliceSees) = await aliceSide;
-        var (bobStream, bobSees) = await bobSide;
-        await using (aliceStream)
-        await using (bobStream)
-        {
-            Assert.Equal(bob.NodeId, aliceSees);
-            Assert.Equal(alice.NodeId, bobSees);
-            await aliceStream.WriteAsync("ping"u8.ToArray(), ct);
-            var buffer = new byte[4];
-            await bobStream.ReadExactlyAsync(buffer, ct);
-            Assert.Equal("ping"u8.ToArray(), buffer);
-        }
+        await using var tls = await TlsOverSockets.AuthenticateAsync(aliceSocket, aliceTls, aliceRole, bobSocket, bobTls, bobRole, bobChecks: true, ct);
+        Assert.Equal(bob.NodeId, tls.AliceSees);
+        Assert.Equal(alice.NodeId, tls.BobSees);
+        await tls.Alice.WriteAsync("ping"u8.ToArray(), ct);
+        var buffer = new byte[4];
+        await tls.Bob.ReadExactlyAsync(buffer, ct);
+        Assert.Equal("ping"u8.ToArray(), buffer);
     }
 
     [Fact]
