@@ -1,0 +1,87 @@
+using Burrow.Addressing;
+using Burrow.Identity;
+using Burrow.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Burrow.Connect.Punch;
+
+/// <summary>
+/// The peer's side of a punch: verifies the offer (signed by the key of the address it carries, from that
+/// node, recent), reserves a port, answers with its own candidates and an instant, and punches at that
+/// instant; a connection is handed over as an inbound one. At most a few punches run at once.
+/// </summary>
+internal sealed class PunchResponder(
+    TlsCredentials credentials,
+    Func<NodeAddress> localAddress,
+    ConnectOptions options,
+    PunchScheduler scheduler,
+    ILogger logger,
+    Func<PeerConnection, Task> deliver,
+    int maxConcurrentPunches = 8)
+{
+    private readonly SemaphoreSlim _punches = new(maxConcurrentPunches);
+
+    /// <summary>Handles one offer; every outcome (refused, failed, delivered) is logged, never thrown.</summary>
+    public async Task HandleAsync(ISignalingChannel channel, NodeId source, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var time = TimeProvider.System;
+        if (!PunchOffer.TryRead(payload.Span, credentials.Identity.NodeId, source, time.GetUtcNow(), out var offer, out var error))
+        {
+            PunchLog.Refused(logger, source.ToShortString(), error.ToString());
+            return;
+        }
+        if (!await _punches.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            PunchLog.Refused(logger, source.ToShortString(), "too many punches at once");
+            return;
+        }
+        try
+        {
+            var startedAt = time.GetTimestamp();
+            using var reservation = PunchSession.ReservePort();
+            var port = ((System.Net.IPEndPoint)reservation.LocalEndPoint!).Port;
+            var candidates = PunchPlanner.Candidates(localAddress(), port, channel.ObservedEndPoint);
+            var clock = channel.Clock ?? (TimeSpan.Zero, TimeSpan.Zero);
+            var serverInstant = PunchPlanner.Instant(time.GetUtcNow() + clock.Offset, offer.RoundTrip, clock.RoundTrip);
+            var answer = PunchAnswer.Create(credentials.Identity, offer.Dialer.NodeId, offer.Envelope.Nonce.Span, time.GetUtcNow(), candidates, serverInstant);
+            if (candidates.Count == 0 || !channel.TrySend(source, answer))
+            {
+                PunchLog.Failed(logger, source.ToShortString(), candidates.Count == 0 ? "no IPv4 endpoint to offer" : "the rendezvous connection is down");
+                return;
+            }
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(options.Timeout);
+            var outcome = await PunchSession.RunAsync(scheduler, port, offer.Candidates, PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time),
+                credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, deadline.Token).ConfigureAwait(false);
+            if (outcome.Connection is { } connection)
+            {
+                await deliver(connection).ConfigureAwait(false);
+            }
+            else
+            {
+                PunchLog.Failed(logger, source.ToShortString(), outcome.Failure ?? "failed");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            PunchLog.Failed(logger, source.ToShortString(), "timed out or stopping");
+        }
+        catch (Exception e) when (e is BurrowException or IOException or System.Net.Sockets.SocketException)
+        {
+            PunchLog.Failed(logger, source.ToShortString(), e.Message);
+        }
+        finally
+        {
+            _punches.Release();
+        }
+    }
+}
+
+internal static partial class PunchLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Punch offer from {Peer} refused: {Reason}")]
+    public static partial void Refused(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Punch with {Peer} failed: {Reason}")]
+    public static partial void Failed(ILogger logger, string peer, string reason);
+}

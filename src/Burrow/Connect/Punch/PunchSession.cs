@@ -1,0 +1,47 @@
+using System.Net;
+using System.Net.Sockets;
+using Burrow.Identity;
+using Burrow.Transport;
+
+namespace Burrow.Connect.Punch;
+
+/// <summary>
+/// The part of a punch both sides run once they know where to aim and when: simultaneous open from the
+/// reserved port, then the TLS handshake with the roles both compute from the node ids (neither side accepted
+/// in the usual sense), requiring the peer's key. Both ends report the strategy <c>punch</c>.
+/// </summary>
+internal static class PunchSession
+{
+    public static async Task<AttemptOutcome> RunAsync(
+        PunchScheduler scheduler, int port, IReadOnlyList<IPEndPoint> remotes, long instant, TlsCredentials credentials,
+        NodeId remote, ConnectOptions options, TimeProvider time, long startedAt, bool initiated, CancellationToken cancellationToken)
+    {
+        var timing = new PunchTiming(instant, PunchTiming.DefaultWindow, PunchTiming.DefaultRetryInterval);
+        var socket = await PunchDialer.PunchAsync(scheduler, new IPEndPoint(IPAddress.Any, port), remotes, timing, cancellationToken).ConfigureAwait(false);
+        if (socket is null)
+        {
+            return AttemptOutcome.Failed($"no connection to {string.Join(", ", remotes)} within the {timing.Window.TotalSeconds:0.#} s punch window");
+        }
+        try
+        {
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            handshake.CancelAfter(options.HandshakeTimeout);
+            var role = TlsRoles.ForSimultaneousOpen(credentials.Identity.NodeId, remote);
+            var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials, role, remote, handshake.Token).ConfigureAwait(false);
+            return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, PunchStrategy.StrategyName, time.GetElapsedTime(startedAt), initiated));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            return AttemptOutcome.Failed($"punched through to {socket.RemoteEndPoint}, but the TLS handshake timed out");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Holds a fresh local port for the punch (the dialer's sockets share it by address and port reuse).</summary>
+    public static Socket ReservePort() => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0));
+}

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+
+namespace Burrow.Connect.Punch;
+
+/// <summary>
+/// TCP hole punch, the dialer's side: reserve a port, offer the peer (through a rendezvous both use, signed)
+/// the endpoints its NAT is predicted to give that port, take the peer's answer — its endpoints and the
+/// instant, in the rendezvous server's clock — and connect at that instant while the peer does the same.
+/// </summary>
+public sealed class PunchStrategy : IConnectStrategy
+{
+    public const string StrategyName = "punch";
+
+    /// <summary>How long the peer has to answer an offer.</summary>
+    public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IReadOnlyList<ISignalingChannel> _channels;
+    private readonly PunchAnswers _answers;
+    private readonly PunchScheduler _scheduler;
+
+    internal PunchStrategy(IReadOnlyList<ISignalingChannel> channels, PunchAnswers answers, PunchScheduler scheduler) =>
+        (_channels, _answers, _scheduler) = (channels, answers, scheduler);
+
+    public string Name => StrategyName;
+
+    public async Task<AttemptOutcome> TryConnectAsync(ConnectContext context, CancellationToken cancellationToken)
+    {
+        var remote = context.Remote;
+        if (context.LocalAddress is not { } local)
+        {
+            return AttemptOutcome.Failed("this node has no address to offer the peer");
+        }
+        if (_channels.FirstOrDefault(c => remote.Rendezvous.Contains(c.Server)) is not { } channel)
+        {
+            return AttemptOutcome.Failed("no rendezvous in common with the peer");
+        }
+        await channel.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+        using var reservation = PunchSession.ReservePort();
+        var port = ((System.Net.IPEndPoint)reservation.LocalEndPoint!).Port;
+        var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint);
+        if (candidates.Count == 0)
+        {
+            return AttemptOutcome.Failed("this node knows no IPv4 endpoint a peer could aim at");
+        }
+        var nonce = RandomNumberGenerator.GetBytes(Signals.SignedSignal.NonceSize);
+        using var waiting = _answers.Add(nonce);
+        var offer = PunchOffer.Create(context.Local.Identity, local, remote.NodeId, nonce, TimeProvider.System.GetUtcNow(),
+            channel.Clock?.RoundTrip ?? TimeSpan.Zero, candidates);
+        if (!channel.TrySend(remote.NodeId, offer))
+        {
+            return AttemptOutcome.Failed($"the connection to the rendezvous {channel.Server} is down");
+        }
+        ReadOnlyMemory<byte> payload;
+        try
+        {
+            payload = await waiting.Answer.WaitAsync(AnswerTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return AttemptOutcome.Failed($"the peer did not answer the punch offer within {AnswerTimeout.TotalSeconds:0} s");
+        }
+        if (!PunchAnswer.TryRead(payload.Span, remote.PublicKey, local.NodeId, nonce, TimeProvider.System.GetUtcNow(), out var answer, out var error))
+        {
+            return AttemptOutcome.Failed($"the punch answer was refused ({error})");
+        }
+        // The scheduler runs on this machine's monotonic clock, whatever clock the node was given.
+        var instant = PunchPlanner.ToTimestamp(answer.Instant, channel.Clock?.Offset ?? TimeSpan.Zero, TimeProvider.System);
+        return await PunchSession.RunAsync(_scheduler, port, answer.Candidates, instant, context.Local, remote.NodeId,
+            context.Options, context.Time, context.StartedAt, initiated: true, cancellationToken).ConfigureAwait(false);
+    }
+}
