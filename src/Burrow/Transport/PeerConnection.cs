@@ -15,8 +15,9 @@ public sealed class PeerConnection : IAsyncDisposable
     private readonly SslStream _ssl;
     private int _disposed;
 
-    internal PeerConnection(Socket socket, SslStream ssl, NodeId remoteId, string strategy, TimeSpan elapsed, bool initiated)
+    internal PeerConnection(Socket socket, SslStream ssl, NodeId remoteId, string strategy, TimeSpan elapsed, bool initiated, Relay.RelayLimits? relay = null)
     {
+        Relay = relay;
         _socket = socket;
         _ssl = ssl;
         RemoteId = remoteId;
@@ -39,7 +40,13 @@ public sealed class PeerConnection : IAsyncDisposable
     /// <summary>True on the side that asked for the connection.</summary>
     public bool IsInitiator { get; }
 
+    /// <summary>The remote endpoint of the socket: the peer's, or the relay's when <see cref="Relay"/> is set.</summary>
     public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>When the connection goes through a relay: the limits it imposes (bytes each way, duration); null when direct.</summary>
+    public Relay.RelayLimits? Relay { get; }
+
+    public bool IsRelayed => Relay is not null;
 
     public IPEndPoint LocalEndPoint { get; }
 

@@ -13,7 +13,6 @@ namespace Burrow.Tests.Connect;
 [Collection(typeof(PunchCollection))]
 public sealed class PunchStrategyTests : IDisposable
 {
-    private static readonly SignalEndpoint Rv = new("127.0.0.1", 7000);
     private readonly NodeIdentity _alice = NodeIdentity.Create();
     private readonly NodeIdentity _bob = NodeIdentity.Create();
     private readonly TlsCredentials _aliceTls;
@@ -38,7 +37,7 @@ public sealed class PunchStrategyTests : IDisposable
     private static NodeAddress AddressOf(NodeIdentity identity) => NodeAddress.Issue(identity, new NodeAddressContent
     {
         Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Loopback }], // not listening: only a punch can reach it
-        Rendezvous = [Rv],
+        Rendezvous = [InMemoryRendezvous.Server],
         IssuedAt = DateTimeOffset.UtcNow,
     });
 
@@ -46,7 +45,7 @@ public sealed class PunchStrategyTests : IDisposable
     public async Task Dialer_and_peer_punch_at_the_agreed_instant_and_both_hold_an_authenticated_punch_connection()
     {
         var ct = TestContext.Current.CancellationToken;
-        var hub = new Hub();
+        var hub = new InMemoryRendezvous();
         var (outcome, delivered) = await PunchThroughAsync(hub, ct);
         Assert.True(outcome.Succeeded, outcome.Failure);
         await using var outbound = outcome.Connection!;
@@ -70,7 +69,7 @@ public sealed class PunchStrategyTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var mallory = NodeIdentity.Create();
         // The lying rendezvous re-signs Bob's answer with another key (aiming Alice at its own endpoints would need that).
-        var hub = new Hub(payload => SignedSignal.KindOf(payload.Span) == PunchAnswer.Kind
+        var hub = new InMemoryRendezvous(payload => SignedSignal.KindOf(payload.Span) == PunchAnswer.Kind
             ? (byte[])[.. payload.Span[..^NodeIdentity.SignatureSize], .. mallory.Sign([.. "burrow/signal/v1\0"u8, .. payload.Span[..^NodeIdentity.SignatureSize]])]
             : payload);
         var (outcome, delivered) = await PunchThroughAsync(hub, ct);
@@ -79,7 +78,7 @@ public sealed class PunchStrategyTests : IDisposable
         Assert.False(delivered.IsCompletedSuccessfully);
     }
 
-    private async Task<(AttemptOutcome Outcome, Task<PeerConnection> Delivered)> PunchThroughAsync(Hub hub, CancellationToken ct)
+    private async Task<(AttemptOutcome Outcome, Task<PeerConnection> Delivered)> PunchThroughAsync(InMemoryRendezvous hub, CancellationToken ct)
     {
         var aliceAddress = AddressOf(_alice);
         var bobAddress = AddressOf(_bob);
@@ -87,64 +86,10 @@ public sealed class PunchStrategyTests : IDisposable
         var delivered = new TaskCompletionSource<PeerConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         var responder = new PunchResponder(_bobTls, () => bobAddress, new ConnectOptions(), _scheduler, NullLogger.Instance,
             connection => { delivered.TrySetResult(connection); return Task.CompletedTask; });
-        var aliceChannel = hub.Join(_alice.NodeId, payload => answers.Deliver(payload));
-        hub.Join(_bob.NodeId, null, (channel, source, payload) => _ = responder.HandleAsync(channel, source, payload, ct));
+        var aliceChannel = hub.Join(_alice.NodeId, (_, _, payload) => answers.Deliver(payload));
+        hub.Join(_bob.NodeId, (channel, source, payload) => _ = responder.HandleAsync(channel, source, payload, ct));
         var strategy = new PunchStrategy([aliceChannel], answers, _scheduler);
         var context = new ConnectContext(_aliceTls, aliceAddress, bobAddress, new ConnectOptions(), TimeProvider.System, NullLogger.Instance);
         return (await strategy.TryConnectAsync(context, ct), delivered.Task);
-    }
-
-    /// <summary>An in-memory rendezvous: delivers each signal to its target (optionally rewriting it) and records the kinds.</summary>
-    private sealed class Hub(Func<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>? rewrite = null)
-    {
-        private readonly Dictionary<NodeId, Channel> _nodes = [];
-
-        public List<byte> Kinds { get; } = [];
-
-        public Channel Join(NodeId id, Action<ReadOnlyMemory<byte>>? onAnswer, Action<Channel, NodeId, ReadOnlyMemory<byte>>? onOffer = null)
-        {
-            var channel = new Channel(this, id, onAnswer, onOffer);
-            _nodes[id] = channel;
-            return channel;
-        }
-
-        private bool Deliver(NodeId source, NodeId target, ReadOnlyMemory<byte> payload)
-        {
-            payload = rewrite?.Invoke(payload) ?? payload;
-            lock (Kinds)
-            {
-                Kinds.Add(SignedSignal.KindOf(payload.Span));
-            }
-            if (!_nodes.TryGetValue(target, out var to))
-            {
-                return false;
-            }
-            if (SignedSignal.KindOf(payload.Span) == PunchOffer.Kind)
-            {
-                to.OnOffer?.Invoke(to, source, payload);
-            }
-            else
-            {
-                to.OnAnswer?.Invoke(payload);
-            }
-            return true;
-        }
-
-        internal sealed class Channel(Hub hub, NodeId self, Action<ReadOnlyMemory<byte>>? onAnswer, Action<Channel, NodeId, ReadOnlyMemory<byte>>? onOffer) : ISignalingChannel
-        {
-            public Action<ReadOnlyMemory<byte>>? OnAnswer { get; } = onAnswer;
-
-            public Action<Channel, NodeId, ReadOnlyMemory<byte>>? OnOffer { get; } = onOffer;
-
-            public SignalEndpoint Server => Rv;
-
-            public (TimeSpan Offset, TimeSpan RoundTrip)? Clock => (TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
-
-            public IPEndPoint? ObservedEndPoint => new(IPAddress.Loopback, 1);
-
-            public Task WaitReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-            public bool TrySend(NodeId target, ReadOnlyMemory<byte> payload) => hub.Deliver(self, target, payload);
-        }
     }
 }
