@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json.Nodes;
+using Burrow.Addressing;
 using Burrow.Cli.Output;
 using Burrow.Node;
+using Burrow.Rendezvous.Client;
 
 namespace Burrow.Cli.Commands;
 
@@ -14,9 +16,10 @@ internal static class ListenCommand
         var port = new Option<int>("--port", "-p") { Description = "TCP port to listen on (0: any free port).", DefaultValueFactory = _ => 0 };
         var bind = new Option<string[]>("--bind") { Description = "Local IP to listen on (repeatable). Default: every interface, IPv6 and IPv4.", AllowMultipleArgumentsPerToken = false };
         var manual = new Option<string[]>("--public") { Description = "A public IP:PORT forwarded to this node by hand (repeatable); advertised as a manual mapping." };
+        var rendezvous = new Option<string[]>("--rendezvous") { Description = "A rendezvous server HOST:PORT to register at (repeatable); the address then names it, so peers can signal this node." };
         var command = new Command("listen", "Print this node's address and accept one peer; then stdin goes to the peer and the peer's bytes to stdout.")
         {
-            port, bind, manual,
+            port, bind, manual, rendezvous,
         };
         command.Validators.Add(result =>
         {
@@ -32,6 +35,13 @@ internal static class ListenCommand
                 if (!IPEndPoint.TryParse(endpoint, out var parsed) || parsed.Port == 0)
                 {
                     result.AddError($"--public '{endpoint}' is not an IP:PORT.");
+                }
+            }
+            foreach (var server in result.GetValue(rendezvous) ?? [])
+            {
+                if (!SignalEndpoint.TryParse(server, out _))
+                {
+                    result.AddError($"--rendezvous '{server}' is not a HOST:PORT.");
                 }
             }
         });
@@ -53,6 +63,7 @@ internal static class ListenCommand
                     Identity = identity,
                     LoggerFactory = logging,
                     ManualPublicEndpoints = [.. (parse.GetValue(manual) ?? []).Select(IPEndPoint.Parse)],
+                    Rendezvous = [.. (parse.GetValue(rendezvous) ?? []).Select(s => SignalEndpoint.TryParse(s, out var e) ? e! : throw new InvalidOperationException())],
                 };
                 if (binds.Length > 0)
                 {
@@ -63,13 +74,26 @@ internal static class ListenCommand
                     options = options with { ListenEndpoints = [new IPEndPoint(options.ListenEndpoints[0].Address, listenPort)] };
                 }
                 await using var node = await BurrowNode.StartAsync(options, ct);
+                var registrations = await RegisterAsync(node, ct);
                 var address = node.Address;
                 reporter.Event("listening", new JsonObject
                 {
                     ["nodeId"] = node.NodeId.ToString(),
                     ["address"] = address.ToString(),
                     ["endpoints"] = new JsonArray([.. node.ListenEndPoints.Select(e => (JsonNode)e.ToString())]),
+                    ["rendezvous"] = new JsonArray([.. address.Rendezvous.Select(r => (JsonNode)r.ToString())]),
                 });
+                foreach (var (client, registered) in registrations)
+                {
+                    reporter.Event(registered ? "registered" : "rendezvous_unreachable", new JsonObject
+                    {
+                        ["rendezvous"] = client.Server.ToString(),
+                        ["observed"] = client.ObservedEndPoint?.ToString(),
+                    });
+                    reporter.Say(registered
+                        ? $"registered at rendezvous {client.Server} (seen from {client.ObservedEndPoint})"
+                        : $"[yellow]rendezvous {client.Server} not reachable yet[/]: still trying in the background");
+                }
                 PeerSession.ShowAddress(reporter, $"node {node.NodeId.ToShortString()}… listening on {string.Join(", ", node.ListenEndPoints)} — give this address to your peer", address.ToString());
                 reporter.Say("waiting for a peer… (Ctrl-C to stop)");
                 Burrow.Transport.PeerConnection accepted;
@@ -87,4 +111,25 @@ internal static class ListenCommand
         });
         return command;
     }
+
+    /// <summary>Gives each rendezvous a few seconds to register the node, so that the printed address works at once.</summary>
+    private static async Task<List<(RendezvousClient Client, bool Registered)>> RegisterAsync(BurrowNode node, CancellationToken ct)
+    {
+        var results = new List<(RendezvousClient, bool)>();
+        foreach (var client in node.Rendezvous)
+        {
+            try
+            {
+                await client.WaitRegisteredAsync(ct).WaitAsync(RegistrationWait, ct);
+                results.Add((client, true));
+            }
+            catch (TimeoutException)
+            {
+                results.Add((client, false));
+            }
+        }
+        return results;
+    }
+
+    private static readonly TimeSpan RegistrationWait = TimeSpan.FromSeconds(5);
 }
