@@ -300,9 +300,14 @@ public sealed class BurrowNode : IAsyncDisposable
         {
             await foreach (var signal in client.Signals.ReadAllAsync(stopping).ConfigureAwait(false))
             {
-                if (signal.Payload.Length > 0 && signal.Payload.Span[0] == ReverseRequest.Kind)
+                var kind = signal.Payload.Span[0]; // payloads are never empty
+                if (kind == ReverseRequest.Kind)
                 {
                     _ = Track(responder.HandleAsync(signal, stopping));
+                }
+                else if (kind == ReverseFailure.Kind && ReverseFailure.TryRead(signal.Payload.Span, out var failure))
+                {
+                    _reverseWaiters.Fail(signal.Source, failure);
                 }
             }
         }

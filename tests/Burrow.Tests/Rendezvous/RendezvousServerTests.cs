@@ -184,6 +184,52 @@ public sealed class RendezvousServerTests : IAsyncDisposable
         Assert.True(client.Clock.Value.Offset.Duration() < TimeSpan.FromSeconds(1)); // same machine, same clock
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task The_server_counts_registered_nodes_and_signals()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var signals = new System.Collections.Concurrent.ConcurrentBag<string>();
+        long nodes = -1;
+        using var meters = new ScopedMeterFactory();
+        await using var server = await StartServerAsync(ct, o => o with { MeterFactory = meters });
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == meters) // this server's, not another test's
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "burrow.rendezvous.signals")
+            {
+                foreach (var tag in tags)
+                {
+                    signals.Add((string)tag.Value!);
+                }
+            }
+            else if (instrument.Name == "burrow.rendezvous.nodes")
+            {
+                Interlocked.Exchange(ref nodes, value);
+            }
+        });
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => Interlocked.Exchange(ref nodes, value));
+        listener.Start();
+
+        await using var alice = await RegisterAsync(server, _aliceTls, ct);
+        await using var bob = await RegisterAsync(server, _bobTls, ct);
+        alice.TrySend(new SignalTo(_bob.NodeId, new byte[] { 1 }));
+        await ReceiveAsync<SignalFrom>(bob, ct);
+        using var stranger = NodeIdentity.Create();
+        alice.TrySend(new SignalTo(stranger.NodeId, new byte[] { 1 }));
+        await ReceiveAsync<SignalFailed>(alice, ct);
+        listener.RecordObservableInstruments();
+        Assert.Equal(2, Interlocked.Read(ref nodes));
+        Assert.Contains("forwarded", signals);
+        Assert.Contains("unknown_peer", signals);
+    }
+
     [Fact]
     public void Backoff_doubles_from_the_minimum_to_the_maximum_with_jitter()
     {
@@ -193,6 +239,21 @@ public sealed class RendezvousServerTests : IAsyncDisposable
         Assert.Equal(TimeSpan.FromMilliseconds(125), Backoff.Delay(0, min, max, 0));
         Assert.Equal(TimeSpan.FromMilliseconds(1000), Backoff.Delay(2, min, max, 1.0));
         Assert.Equal(max, Backoff.Delay(50, min, max, 1.0));
+    }
+
+    /// <summary>Meters scoped to one test, so that servers of tests running alongside do not count.</summary>
+    private sealed class ScopedMeterFactory : System.Diagnostics.Metrics.IMeterFactory
+    {
+        private readonly List<System.Diagnostics.Metrics.Meter> _meters = [];
+
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options)
+        {
+            var meter = new System.Diagnostics.Metrics.Meter(new System.Diagnostics.Metrics.MeterOptions(options.Name) { Version = options.Version, Scope = this });
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 
     private static async Task AssertClosedAsync(RendezvousConnection connection, CancellationToken ct)

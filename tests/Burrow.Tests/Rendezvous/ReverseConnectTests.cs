@@ -87,6 +87,36 @@ public sealed class ReverseConnectTests : IAsyncDisposable
         await AssertNothingAcceptedAsync(alice); // the inbound leg went to the waiting attempt, not to AcceptAsync
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task When_the_peer_cannot_connect_back_the_attempt_fails_at_once_saying_so()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var server = await Own(RendezvousServerTests.StartServerAsync(ct));
+        var rendezvous = EndpointOf(server);
+        // Alice advertises a forwarded port where nothing listens: bob's dial back is refused.
+        var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var closedPort = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var alice = await Own(NodeHarness.StartAsync(_aliceKey, ct, o => o with
+        {
+            ListenEndpoints = [],
+            ManualPublicEndpoints = [new IPEndPoint(IPAddress.Loopback, closedPort)],
+            Rendezvous = [rendezvous],
+            Connect = o.Connect with { Timeout = TimeSpan.FromSeconds(30) },
+        }));
+        await alice.Rendezvous[0].WaitRegisteredAsync(ct);
+        var bob = await StartNodeAsync(_bobKey, rendezvous, listen: false, ct);
+
+        var started = TimeProvider.System.GetTimestamp();
+        var failed = await Assert.ThrowsAsync<ConnectFailedException>(() => alice.ConnectWithAsync(bob.Address, ReverseStrategy.StrategyName, ct));
+        var elapsed = TimeProvider.System.GetElapsedTime(started);
+        var attempt = Assert.Single(failed.Attempts);
+        Assert.Contains("could not connect back", attempt.Detail, StringComparison.Ordinal);
+        Assert.True(elapsed < TimeSpan.FromSeconds(15), $"{elapsed}"); // not the 30 s timeout
+        TestContext.Current.SendDiagnosticMessage($"reverse refusal reported after {elapsed.TotalMilliseconds:F0} ms");
+    }
+
     public enum Lie
     {
         /// <summary>Replace the requester's address in the request with carol's (validly signed) address.</summary>

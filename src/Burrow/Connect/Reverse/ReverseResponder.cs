@@ -40,6 +40,7 @@ internal sealed class ReverseResponder(
         if (!await _dials.WaitAsync(0, cancellationToken).ConfigureAwait(false))
         {
             ReverseLog.Refused(logger, signal.Source.ToShortString(), "too many reverse connects at once");
+            signal.Via.TrySendSignal(signal.Source, new ReverseFailure(request.Nonce, ReverseFailureReason.Busy).Encode());
             return;
         }
         try
@@ -55,11 +56,13 @@ internal sealed class ReverseResponder(
             else
             {
                 ReverseLog.DialFailed(logger, signal.Source.ToShortString(), outcome.Failure ?? "failed");
+                signal.Via.TrySendSignal(signal.Source, new ReverseFailure(request.Nonce, ReverseFailureReason.Unreachable).Encode());
             }
         }
         catch (OperationCanceledException)
         {
             ReverseLog.DialFailed(logger, signal.Source.ToShortString(), "timed out or stopping");
+            signal.Via.TrySendSignal(signal.Source, new ReverseFailure(request.Nonce, ReverseFailureReason.Unreachable).Encode());
         }
         catch (Exception e) when (e is BurrowException or IOException or System.Net.Sockets.SocketException)
         {

@@ -42,7 +42,8 @@ public sealed class ReverseStrategy : IConnectStrategy
         }
         await client.WaitRegisteredAsync(cancellationToken).ConfigureAwait(false);
 
-        using var waiter = _waiters.Add(remote.NodeId, context.StartedAt);
+        var nonce = RandomNumberGenerator.GetBytes(ReverseRequest.NonceSize);
+        using var waiter = _waiters.Add(remote.NodeId, nonce, context.StartedAt);
         void OnSignalFailed(NodeId target, SignalFailure reason)
         {
             if (target == remote.NodeId)
@@ -53,7 +54,7 @@ public sealed class ReverseStrategy : IConnectStrategy
         client.SignalFailed += OnSignalFailed;
         try
         {
-            var request = ReverseRequest.Create(context.Local.Identity, local, remote.NodeId, RandomNumberGenerator.GetBytes(ReverseRequest.NonceSize), context.Time.GetUtcNow());
+            var request = ReverseRequest.Create(context.Local.Identity, local, remote.NodeId, nonce, context.Time.GetUtcNow());
             if (!client.TrySendSignal(remote.NodeId, request))
             {
                 return AttemptOutcome.Failed($"the connection to the rendezvous {client.Server} is down");

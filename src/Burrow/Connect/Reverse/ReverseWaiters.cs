@@ -12,9 +12,9 @@ internal sealed class ReverseWaiters
     private readonly Dictionary<NodeId, List<Waiter>> _waiting = [];
     private readonly Lock _lock = new();
 
-    public Waiter Add(NodeId remote, long startedAt)
+    public Waiter Add(NodeId remote, ReadOnlyMemory<byte> nonce, long startedAt)
     {
-        var waiter = new Waiter(this, remote, startedAt);
+        var waiter = new Waiter(this, remote, nonce, startedAt);
         lock (_lock)
         {
             if (!_waiting.TryGetValue(remote, out var list))
@@ -41,6 +41,17 @@ internal sealed class ReverseWaiters
         }
     }
 
+    /// <summary>The peer says it could not carry out the request with that nonce: that attempt fails now.</summary>
+    public void Fail(NodeId remote, ReverseFailure failure)
+    {
+        Waiter? waiter;
+        lock (_lock)
+        {
+            waiter = _waiting.TryGetValue(remote, out var list) ? list.Find(w => w.Nonce.Span.SequenceEqual(failure.Nonce.Span)) : null;
+        }
+        waiter?.TryComplete(AttemptOutcome.Failed(failure.Describe()));
+    }
+
     private void Remove(NodeId remote, Waiter waiter)
     {
         lock (_lock)
@@ -53,8 +64,11 @@ internal sealed class ReverseWaiters
     }
 
     /// <summary>One waiting attempt; dispose it to stop waiting.</summary>
-    internal sealed class Waiter(ReverseWaiters owner, NodeId remote, long startedAt) : IDisposable
+    internal sealed class Waiter(ReverseWaiters owner, NodeId remote, ReadOnlyMemory<byte> nonce, long startedAt) : IDisposable
     {
+        /// <summary>The nonce of the request this attempt sent.</summary>
+        public ReadOnlyMemory<byte> Nonce { get; } = nonce;
+
         private readonly TaskCompletionSource<AttemptOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>When the connect started (a <see cref="TimeProvider"/> timestamp).</summary>

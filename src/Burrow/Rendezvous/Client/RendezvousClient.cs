@@ -33,6 +33,7 @@ public sealed class RendezvousClient : IReachabilitySource
     private RendezvousConnection? _connection;
     private Action? _changed;
     private Task? _loop;
+    private NodeAddress? _lastSent;
     private int _registrations;
 
     public RendezvousClient(SignalEndpoint server, TlsCredentials credentials, Func<NodeAddress> address,
@@ -136,7 +137,18 @@ public sealed class RendezvousClient : IReachabilitySource
         {
             connection = _connection;
         }
-        connection?.TrySend(new Register(_address().Record));
+        if (connection is not null)
+        {
+            SendRegistration(connection);
+        }
+    }
+
+    /// <summary>Registers the node's current address on <paramref name="connection"/> and remembers which one it was.</summary>
+    private void SendRegistration(RendezvousConnection connection)
+    {
+        var address = _address();
+        _lastSent = address;
+        connection.TrySend(new Register(address.Record));
     }
 
     private async Task RunAsync(CancellationToken stop)
@@ -186,7 +198,7 @@ public sealed class RendezvousClient : IReachabilitySource
             Task? keepAlive = null;
             try
             {
-                connection.TrySend(new Register(_address().Record));
+                SendRegistration(connection);
                 while (await connection.ReceiveAsync(_options.ReceiveTimeout, stop).ConfigureAwait(false) is { } message)
                 {
                     switch (message)
@@ -268,6 +280,10 @@ public sealed class RendezvousClient : IReachabilitySource
             {
                 connection.TrySend(new Ping(sequence++));
                 connection.TrySend(new TimeRequest(_time.GetUtcNow()));
+                if (!ReferenceEquals(_address(), _lastSent))
+                {
+                    SendRegistration(connection); // the node re-issued its address (it does at half its lifetime)
+                }
             }
         }
         catch (OperationCanceledException)
