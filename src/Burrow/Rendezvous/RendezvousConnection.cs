@@ -79,6 +79,9 @@ internal sealed class RendezvousConnection : IAsyncDisposable
                 timeout.CancelAfter(idle);
                 try
                 {
+                    // A zero-byte read first: it waits for data without holding a TLS read buffer, so an idle
+                    // node (the common case on a server) costs no 16 KiB buffer while it waits.
+                    await _ssl.ReadAsync(Memory<byte>.Empty, timeout.Token).ConfigureAwait(false);
                     frame = await _messages.ReadAsync(timeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_closing.IsCancellationRequested)
