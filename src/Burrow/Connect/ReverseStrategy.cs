@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
+using Burrow.Connect.Reverse;
 using Burrow.Identity;
 using Burrow.Rendezvous.Client;
 using Burrow.Rendezvous.Protocol;
 
-namespace Burrow.Connect.Reverse;
+namespace Burrow.Connect;
 
 /// <summary>
 /// Reverse connect — this node is reachable, the peer is not: through a rendezvous both use, ask the peer to
