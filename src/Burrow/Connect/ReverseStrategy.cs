@@ -34,7 +34,7 @@ public sealed class ReverseStrategy : IConnectStrategy
         {
             return AttemptOutcome.Failed("this node has no endpoint the peer could dial back");
         }
-        var client = _clients.FirstOrDefault(c => remote.Rendezvous.Contains(c.Server));
+        var client = _clients.Where(c => remote.Rendezvous.Contains(c.Server)).OrderByDescending(c => c.IsRegistered).FirstOrDefault();
         if (client is null)
         {
             return AttemptOutcome.Failed(remote.Rendezvous.Count == 0

@@ -148,6 +148,21 @@ public sealed class RendezvousServerTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_node_that_sends_nothing_for_the_idle_timeout_is_dropped()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await StartServerAsync(ct, o => o with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var silent = await RegisterAsync(server, _aliceTls, ct);
+        Assert.True(server.IsRegistered(_alice.NodeId));
+        await AssertClosedAsync(silent, ct);
+        while (server.IsRegistered(_alice.NodeId))
+        {
+            await Task.Delay(10, ct);
+        }
+        Assert.Equal(0, server.RegisteredCount);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_node_that_registers_again_on_a_new_connection_replaces_the_old_one()
     {
         var ct = TestContext.Current.CancellationToken;
