@@ -44,7 +44,7 @@ public sealed class ReverseStrategy : IConnectStrategy
         await client.WaitRegisteredAsync(cancellationToken).ConfigureAwait(false);
 
         var nonce = RandomNumberGenerator.GetBytes(ReverseRequest.NonceSize);
-        using var waiter = _waiters.Add(remote.NodeId, nonce, context.StartedAt);
+        using var waiter = _waiters.Add(remote.NodeId, nonce, context.StartedAt, context.Time.GetUtcNow());
         void OnSignalFailed(NodeId target, SignalFailure reason)
         {
             if (target == remote.NodeId)
@@ -66,8 +66,9 @@ public sealed class ReverseStrategy : IConnectStrategy
             }
             catch (OperationCanceledException)
             {
-                waiter.Dispose();
-                if (waiter.Outcome.IsCompletedSuccessfully)
+                // The peer may still answer (the request is out): its late connection is closed, not accepted.
+                waiter.Abandon(context.Time.GetUtcNow() + context.Options.Timeout);
+                if (waiter.Outcome.Result.Connection is not null)
                 {
                     return waiter.Outcome.Result; // it connected as we gave up: the race closes it
                 }

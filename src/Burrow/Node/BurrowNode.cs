@@ -241,13 +241,14 @@ public sealed class BurrowNode : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             timeout.CancelAfter(_options.Connect.HandshakeTimeout);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), _credentials, TlsRole.Server, null, timeout.Token).ConfigureAwait(false);
-            if (_reverseWaiters.TryClaim(remoteId) is { } waiter)
+            if (_reverseWaiters.TryClaim(remoteId, _options.TimeProvider.GetUtcNow()) is { } waiter)
             {
                 // The peer answers our reverse-connect request: the connection is that attempt's, not AcceptAsync's.
                 var answered = new PeerConnection(socket, ssl, remoteId, ReverseStrategy.StrategyName, _options.TimeProvider.GetElapsedTime(waiter.StartedAt), initiated: true);
                 if (!waiter.TryComplete(answered))
                 {
-                    await answered.DisposeAsync().ConfigureAwait(false);
+                    await answered.DisposeAsync().ConfigureAwait(false); // a given-up attempt's late answer
+                    _metrics.InboundRefused("late_reverse");
                 }
                 return;
             }
@@ -330,7 +331,7 @@ public sealed class BurrowNode : IAsyncDisposable
         }
     }
 
-    /// <param name="code">A metric tag from a small fixed set: busy, handshake, timeout, stopping, io.</param>
+    /// <param name="code">A metric tag from a small fixed set: busy, handshake, timeout, stopping, io (and late_reverse).</param>
     private void Refuse(Socket socket, string remote, string code, string reason)
     {
         socket.Dispose();

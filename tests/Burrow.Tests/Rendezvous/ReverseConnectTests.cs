@@ -117,6 +117,43 @@ public sealed class ReverseConnectTests : IAsyncDisposable
         TestContext.Current.SendDiagnosticMessage($"reverse refusal reported after {elapsed.TotalMilliseconds:F0} ms");
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_late_answer_to_a_given_up_attempt_is_closed_not_accepted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A slow rendezvous: the request reaches bob after alice's attempt has given up.
+        var server = await Own(RendezvousServerTests.StartServerAsync(ct, o => o with
+        {
+            SignalRewriter = signal =>
+            {
+                Thread.Sleep(1500);
+                return signal;
+            },
+        }));
+        var rendezvous = EndpointOf(server);
+        var alice = await Own(NodeHarness.StartAsync(_aliceKey, ct, o => o with
+        {
+            Rendezvous = [rendezvous],
+            Connect = o.Connect with { Timeout = TimeSpan.FromSeconds(1) },
+        }));
+        await alice.Rendezvous[0].WaitRegisteredAsync(ct);
+        var bob = await StartNodeAsync(_bobKey, rendezvous, listen: false, ct);
+
+        await Assert.ThrowsAsync<ConnectFailedException>(() => alice.ConnectWithAsync(bob.Address, ReverseStrategy.StrategyName, ct));
+        // Bob does answer: his leg is authenticated, then alice closes it (as a race closes a late loser).
+        await using var late = await bob.AcceptAsync(ct);
+        Assert.Equal((alice.NodeId, "reverse"), (late.RemoteId, late.Strategy));
+        try
+        {
+            Assert.Equal(0, await late.Stream.ReadAsync(new byte[1], ct));
+        }
+        catch (IOException)
+        {
+            // closed with a reset: closed too
+        }
+        await AssertNothingAcceptedAsync(alice); // and it never surfaced on alice's side
+    }
+
     public enum Lie
     {
         /// <summary>Replace the requester's address in the request with carol's (validly signed) address.</summary>
