@@ -13,6 +13,7 @@ var root = new RootCommand("Burrow: direct, encrypted TCP connections between pe
     SendCommand.Create(),
     ReceiveCommand.Create(),
     DemoCommand.Create(),
+    RendezvousCommand.Create(),
 };
 root.Options.Add(CommonOptions.Json);
 root.Options.Add(CommonOptions.Identity);

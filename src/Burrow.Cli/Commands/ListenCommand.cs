@@ -1,17 +1,22 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json.Nodes;
+using Burrow.Addressing;
 using Burrow.Cli.Output;
 using Burrow.Node;
+using Burrow.Rendezvous.Client;
 
 namespace Burrow.Cli.Commands;
 
 /// <summary><c>burrow listen</c>: prints this node's address, accepts a peer, then behaves like netcat.</summary>
 internal static class ListenCommand
 {
+    private static readonly TimeSpan RegistrationWait = TimeSpan.FromSeconds(5);
+
     private static readonly Option<int> Port = new("--port", "-p") { Description = "TCP port to listen on (0: any free port).", DefaultValueFactory = _ => 0 };
     private static readonly Option<string[]> Bind = new("--bind") { Description = "Local IP to listen on (repeatable). Default: every interface, IPv6 and IPv4.", AllowMultipleArgumentsPerToken = false };
     private static readonly Option<string[]> Manual = new("--public") { Description = "A public IP:PORT forwarded to this node by hand (repeatable); advertised as a manual mapping." };
+    private static readonly Option<string[]> Rendezvous = new("--rendezvous") { Description = "A rendezvous server HOST:PORT to register at (repeatable); the address then names it, so peers can signal this node." };
 
     public static Command Create()
     {
@@ -22,12 +27,13 @@ internal static class ListenCommand
         return command;
     }
 
-    /// <summary>The options of a listening node (<c>--port</c>, <c>--bind</c>, <c>--public</c>) and their checks; shared by <c>listen</c> and <c>receive</c>.</summary>
+    /// <summary>The options of a listening node (<c>--port</c>, <c>--bind</c>, <c>--public</c>, <c>--rendezvous</c>) and their checks; shared by <c>listen</c> and <c>receive</c>.</summary>
     public static void AddListenOptions(Command command)
     {
         command.Options.Add(Port);
         command.Options.Add(Bind);
         command.Options.Add(Manual);
+        command.Options.Add(Rendezvous);
         command.Validators.Add(result =>
         {
             foreach (var ip in result.GetValue(Bind) ?? [])
@@ -44,12 +50,19 @@ internal static class ListenCommand
                     result.AddError($"--public '{endpoint}' is not an IP:PORT.");
                 }
             }
+            foreach (var server in result.GetValue(Rendezvous) ?? [])
+            {
+                if (!SignalEndpoint.TryParse(server, out _))
+                {
+                    result.AddError($"--rendezvous '{server}' is not a HOST:PORT.");
+                }
+            }
         });
     }
 
     /// <summary>
-    /// Starts a listening node, announces its address, accepts one authenticated peer and runs
-    /// <paramref name="session"/> on it; shared by <c>listen</c> and <c>receive</c>.
+    /// Starts a listening node, registers it at its rendezvous servers, announces its address, accepts one
+    /// authenticated peer and runs <paramref name="session"/> on it; shared by <c>listen</c> and <c>receive</c>.
     /// </summary>
     public static async Task<int> ServeOneAsync(ParseResult parse, Reporter reporter,
         Func<Burrow.Transport.PeerConnection, Reporter, CancellationToken, Task<int>> session, CancellationToken ct)
@@ -62,19 +75,36 @@ internal static class ListenCommand
         var binds = parse.GetValue(Bind) ?? [];
         await using var cli = await CliNode.StartAsync(parse, options =>
         {
-            options = options with { ManualPublicEndpoints = [.. (parse.GetValue(Manual) ?? []).Select(IPEndPoint.Parse)] };
+            options = options with
+            {
+                ManualPublicEndpoints = [.. (parse.GetValue(Manual) ?? []).Select(IPEndPoint.Parse)],
+                Rendezvous = [.. (parse.GetValue(Rendezvous) ?? []).Select(s => SignalEndpoint.TryParse(s, out var e) ? e! : throw new InvalidOperationException())],
+            };
             return binds.Length > 0 ? options with { ListenEndpoints = [.. binds.Select(ip => new IPEndPoint(IPAddress.Parse(ip), listenPort))] }
                 : listenPort != 0 ? options with { ListenEndpoints = [new IPEndPoint(options.ListenEndpoints[0].Address, listenPort)] }
                 : options;
         }, ct);
         var node = cli.Node;
+        var registrations = await RegisterAsync(node, ct);
         var address = node.Address;
         reporter.Event("listening", new JsonObject
         {
             ["nodeId"] = node.NodeId.ToString(),
             ["address"] = address.ToString(),
             ["endpoints"] = new JsonArray([.. node.ListenEndPoints.Select(e => (JsonNode)e.ToString())]),
+            ["rendezvous"] = new JsonArray([.. address.Rendezvous.Select(r => (JsonNode)r.ToString())]),
         });
+        foreach (var (client, registered) in registrations)
+        {
+            reporter.Event(registered ? "registered" : "rendezvous_unreachable", new JsonObject
+            {
+                ["rendezvous"] = client.Server.ToString(),
+                ["observed"] = client.ObservedEndPoint?.ToString(),
+            });
+            reporter.Say(registered
+                ? $"registered at rendezvous {client.Server} (seen from {client.ObservedEndPoint})"
+                : $"[yellow]rendezvous {client.Server} not reachable yet[/]: still trying in the background");
+        }
         PeerSession.ShowAddress(reporter, $"node {node.NodeId.ToShortString()}… listening on {string.Join(", ", node.ListenEndPoints)} — give this address to your peer", address.ToString());
         reporter.Say("waiting for a peer… (Ctrl-C to stop)");
         Burrow.Transport.PeerConnection accepted;
@@ -88,5 +118,24 @@ internal static class ListenCommand
             return ExitCodes.Interrupted;
         }
         return await session(accepted, reporter, ct);
+    }
+
+    /// <summary>Gives each rendezvous a few seconds to register the node, so that the printed address works at once.</summary>
+    private static async Task<List<(RendezvousClient Client, bool Registered)>> RegisterAsync(BurrowNode node, CancellationToken ct)
+    {
+        var results = new List<(RendezvousClient, bool)>();
+        foreach (var client in node.Rendezvous)
+        {
+            try
+            {
+                await client.WaitRegisteredAsync(ct).WaitAsync(RegistrationWait, ct);
+                results.Add((client, true));
+            }
+            catch (TimeoutException)
+            {
+                results.Add((client, false));
+            }
+        }
+        return results;
     }
 }

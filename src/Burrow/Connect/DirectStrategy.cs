@@ -13,7 +13,14 @@ public sealed class DirectStrategy : IConnectStrategy
 
     public string Name => StrategyName;
 
-    public async Task<AttemptOutcome> TryConnectAsync(ConnectContext context, CancellationToken cancellationToken)
+    public Task<AttemptOutcome> TryConnectAsync(ConnectContext context, CancellationToken cancellationToken) =>
+        DialAddressAsync(context, StrategyName, initiated: true, cancellationToken);
+
+    /// <summary>
+    /// Races the endpoints of <see cref="ConnectContext.Remote"/> and authenticates the winner as that address's key;
+    /// the connection reports <paramref name="strategy"/> (a reverse connect dials this way too).
+    /// </summary>
+    internal static async Task<AttemptOutcome> DialAddressAsync(ConnectContext context, string strategy, bool initiated, CancellationToken cancellationToken)
     {
         var targets = DialTargets.From(context.Remote, context.LocalAddress);
         if (targets.Count == 0)
@@ -21,7 +28,7 @@ public sealed class DirectStrategy : IConnectStrategy
             return AttemptOutcome.Failed("the address has no endpoint to dial");
         }
         var entrants = targets
-            .Select((target, i) => new RaceEntrant(target.ToString(), context.Options.AttemptDelay * i, ct => DialAsync(context, target, ct)))
+            .Select((target, i) => new RaceEntrant(target.ToString(), context.Options.AttemptDelay * i, ct => DialAsync(context, target, strategy, initiated, ct)))
             .ToList();
         var (winner, attempts) = await AttemptRace.RunAsync(entrants, context.Time, cancellationToken).ConfigureAwait(false);
         return winner is not null
@@ -29,7 +36,7 @@ public sealed class DirectStrategy : IConnectStrategy
             : AttemptOutcome.Failed(string.Join("; ", attempts.Select(a => $"{a.Strategy}: {a.Detail}")));
     }
 
-    private static async Task<AttemptOutcome> DialAsync(ConnectContext context, IPEndPoint target, CancellationToken cancellationToken)
+    private static async Task<AttemptOutcome> DialAsync(ConnectContext context, IPEndPoint target, string strategy, bool initiated, CancellationToken cancellationToken)
     {
         var socket = await TcpDialer.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
         try
@@ -38,7 +45,7 @@ public sealed class DirectStrategy : IConnectStrategy
             handshake.CancelAfter(context.Options.HandshakeTimeout);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(
                 new System.Net.Sockets.NetworkStream(socket, ownsSocket: false), context.Local, TlsRole.Client, context.Remote.NodeId, handshake.Token).ConfigureAwait(false);
-            return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, StrategyName, context.Time.GetElapsedTime(context.StartedAt), initiated: true));
+            return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, strategy, context.Time.GetElapsedTime(context.StartedAt), initiated));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Burrow.Addressing;
 using Burrow.Connect;
+using Burrow.Connect.Reverse;
 using Burrow.Identity;
+using Burrow.Rendezvous.Client;
 using Burrow.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -27,6 +29,10 @@ public sealed class BurrowNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _addressLock = new();
     private readonly HashSet<Task> _handshakes = [];
+    private readonly List<RendezvousClient> _rendezvous;
+    private readonly IReadOnlyList<IReachabilitySource> _sources;
+    private readonly ReverseWaiters _reverseWaiters = new();
+    private readonly CancellationTokenSource _stopping = new();
     private NodeAddress? _address;
     private int _disposed;
 
@@ -38,7 +44,11 @@ public sealed class BurrowNode : IAsyncDisposable
         _credentials = new TlsCredentials(identity, options.TimeProvider);
         _incoming = Channel.CreateBounded<PeerConnection>(new BoundedChannelOptions(options.AcceptQueueLength) { SingleWriter = false });
         _handshakeSlots = new SemaphoreSlim(options.MaxPendingHandshakes);
-        _orchestrator = new ConnectOrchestrator([new DirectStrategy(), .. options.ExtraStrategies]);
+        _rendezvous = [.. options.Rendezvous.Take(NodeAddressContent.MaxSignalEndpoints).Select(server =>
+            new RendezvousClient(server, _credentials, () => Address, options.RendezvousClient, options.TimeProvider, options.LoggerFactory))];
+        _sources = [.. options.Reachability, .. _rendezvous];
+        IConnectStrategy[] reverse = _rendezvous.Count > 0 ? [new ReverseStrategy(_rendezvous, _reverseWaiters)] : [];
+        _orchestrator = new ConnectOrchestrator([new DirectStrategy(), .. reverse, .. options.ExtraStrategies]);
         _metrics = new NodeMetrics(options.MeterFactory);
     }
 
@@ -46,6 +56,9 @@ public sealed class BurrowNode : IAsyncDisposable
 
     /// <summary>The endpoints the node listens on, as bound (ports resolved).</summary>
     public IReadOnlyList<IPEndPoint> ListenEndPoints => [.. _listeners.Select(l => l.LocalEndPoint)];
+
+    /// <summary>The node's rendezvous connections, one per server in <see cref="BurrowNodeOptions.Rendezvous"/>.</summary>
+    public IReadOnlyList<RendezvousClient> Rendezvous => _rendezvous;
 
     /// <summary>The node's current signed address; re-issued once half its lifetime has passed.</summary>
     public NodeAddress Address
@@ -78,11 +91,12 @@ public sealed class BurrowNode : IAsyncDisposable
                 node._listeners.Add(NodeListener.Start(bind, 512, node.TrackHandshake, node._logger));
             }
             var context = new ReachabilityContext(node.ListenEndPoints, options.LoggerFactory, options.TimeProvider, node.OnReachabilityChanged);
-            foreach (var source in options.Reachability)
+            foreach (var source in node._sources)
             {
                 await source.StartAsync(context, cancellationToken).ConfigureAwait(false);
             }
             node._address = node.IssueAddress(options.TimeProvider.GetUtcNow());
+            node.AnswerReverseRequests();
             NodeLog.Started(node._logger, node.NodeId.ToString(), string.Join(", ", node.ListenEndPoints));
             return node;
         }
@@ -108,12 +122,23 @@ public sealed class BurrowNode : IAsyncDisposable
             _address = changed = IssueAddress(_options.TimeProvider.GetUtcNow());
         }
         AddressChanged?.Invoke(changed);
+        foreach (var client in _rendezvous)
+        {
+            client.AddressChanged();
+        }
     }
 
     /// <summary>Connects to the node <paramref name="remote"/> describes, by the first strategy that gets an authenticated stream.</summary>
     /// <exception cref="AddressFormatException">The address has expired or is not valid yet.</exception>
     /// <exception cref="ConnectFailedException">No strategy connected; it lists what each one did.</exception>
-    public async Task<PeerConnection> ConnectAsync(NodeAddress remote, CancellationToken cancellationToken)
+    public Task<PeerConnection> ConnectAsync(NodeAddress remote, CancellationToken cancellationToken) =>
+        ConnectWithAsync(remote, strategy: null, cancellationToken);
+
+    /// <summary>
+    /// Connects by the one strategy named <paramref name="strategy"/> (for diagnosis and tests), or by the plan
+    /// when it is null. A strategy this node does not have fails the connect.
+    /// </summary>
+    public async Task<PeerConnection> ConnectWithAsync(NodeAddress remote, string? strategy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(remote);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -127,7 +152,9 @@ public sealed class BurrowNode : IAsyncDisposable
             throw new ConnectFailedException("That is this node's own address.", []);
         }
         var context = new ConnectContext(_credentials, Address, remote, _options.Connect, _options.TimeProvider, _logger);
-        var plan = ConnectPlanner.Plan(context.LocalAddress, remote, _orchestrator.Available);
+        var plan = strategy is null ? ConnectPlanner.Plan(context.LocalAddress, remote, _orchestrator.Available)
+            : _orchestrator.Available.Contains(strategy) ? [new PlanStep(strategy, TimeSpan.Zero)]
+            : throw new ConnectFailedException($"This node has no strategy '{strategy}' (it has: {string.Join(", ", _orchestrator.Available)}).", []);
         try
         {
             var connection = await _orchestrator.ConnectAsync(context, plan, cancellationToken).ConfigureAwait(false);
@@ -165,10 +192,11 @@ public sealed class BurrowNode : IAsyncDisposable
             [.. _listeners.Select(l => (l.LocalEndPoint, l.DualMode))],
             _listeners.Any(l => l.LocalEndPoint.Address.Equals(IPAddress.Any) || l.LocalEndPoint.Address.Equals(IPAddress.IPv6Any)) ? LocalEndpoints.InterfaceAddresses() : [],
             _options.ManualPublicEndpoints);
-        var endpoints = _options.Reachability.Aggregate(local, (current, source) => source.Apply(current));
+        var endpoints = _sources.Aggregate(local, (current, source) => source.Apply(current));
         return NodeAddress.Issue(_credentials.Identity, new NodeAddressContent
         {
             Endpoints = [.. endpoints.Take(NodeAddressContent.MaxEndpoints)],
+            Rendezvous = [.. _rendezvous.Select(c => c.Server)],
             IssuedAt = now,
             Lifetime = _options.AddressLifetime,
         });
@@ -182,12 +210,17 @@ public sealed class BurrowNode : IAsyncDisposable
             Refuse(socket, remote, "busy", "too many pending handshakes");
             return Task.CompletedTask;
         }
-        var handshake = OnAcceptedAsync(socket, remote, stopping);
+        return Track(OnAcceptedAsync(socket, remote, stopping));
+    }
+
+    /// <summary>Keeps <paramref name="work"/> until it ends, so that disposing the node waits for it.</summary>
+    private Task Track(Task work)
+    {
         lock (_handshakes)
         {
-            _handshakes.Add(handshake);
+            _handshakes.Add(work);
         }
-        return handshake.ContinueWith(
+        return work.ContinueWith(
             done =>
             {
                 lock (_handshakes)
@@ -208,14 +241,18 @@ public sealed class BurrowNode : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             timeout.CancelAfter(_options.Connect.HandshakeTimeout);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), _credentials, TlsRole.Server, null, timeout.Token).ConfigureAwait(false);
-            var connection = new PeerConnection(socket, ssl, remoteId, "accepted", _options.TimeProvider.GetElapsedTime(started), initiated: false);
-            if (!_incoming.Writer.TryWrite(connection) && !await TryQueueAsync(connection, stopping).ConfigureAwait(false))
+            if (_reverseWaiters.TryClaim(remoteId, _options.TimeProvider.GetUtcNow()) is { } waiter)
             {
-                await connection.DisposeAsync().ConfigureAwait(false);
+                // The peer answers our reverse-connect request: the connection is that attempt's, not AcceptAsync's.
+                var answered = new PeerConnection(socket, ssl, remoteId, ReverseStrategy.StrategyName, _options.TimeProvider.GetElapsedTime(waiter.StartedAt), initiated: true);
+                if (!waiter.TryComplete(answered))
+                {
+                    await answered.DisposeAsync().ConfigureAwait(false); // a given-up attempt's late answer
+                    _metrics.InboundRefused("late_reverse");
+                }
                 return;
             }
-            _metrics.Connected("inbound", connection.Strategy, connection.Elapsed);
-            NodeLog.Accepted(_logger, remoteId.ToShortString(), remote);
+            await DeliverAsync(new PeerConnection(socket, ssl, remoteId, "accepted", _options.TimeProvider.GetElapsedTime(started), initiated: false), stopping).ConfigureAwait(false);
         }
         catch (PeerAuthenticationException e)
         {
@@ -235,6 +272,52 @@ public sealed class BurrowNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Queues an authenticated inbound connection for <see cref="AcceptAsync"/> (or closes it when the node stops).</summary>
+    private async Task DeliverAsync(PeerConnection connection, CancellationToken stopping)
+    {
+        if (!_incoming.Writer.TryWrite(connection) && !await TryQueueAsync(connection, stopping).ConfigureAwait(false))
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        _metrics.Connected("inbound", connection.Strategy, connection.Elapsed);
+        NodeLog.Accepted(_logger, connection.RemoteId.ToShortString(), connection.RemoteEndPoint.ToString());
+    }
+
+    /// <summary>Reads each rendezvous connection's signals and answers reverse-connect requests.</summary>
+    private void AnswerReverseRequests()
+    {
+        var responder = new ReverseResponder(_credentials, () => Address, _options.Connect, _options.TimeProvider, _logger,
+            connection => DeliverAsync(connection, _stopping.Token));
+        foreach (var client in _rendezvous)
+        {
+            _ = Track(ReadSignalsAsync(client, responder, _stopping.Token));
+        }
+    }
+
+    private async Task ReadSignalsAsync(RendezvousClient client, ReverseResponder responder, CancellationToken stopping)
+    {
+        try
+        {
+            await foreach (var signal in client.Signals.ReadAllAsync(stopping).ConfigureAwait(false))
+            {
+                var kind = signal.Payload.Span[0]; // payloads are never empty
+                if (kind == ReverseRequest.Kind)
+                {
+                    _ = Track(responder.HandleAsync(signal, stopping));
+                }
+                else if (kind == ReverseFailure.Kind && ReverseFailure.TryRead(signal.Payload.Span, out var failure))
+                {
+                    _reverseWaiters.Fail(signal.Source, failure);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node is stopping.
+        }
+    }
+
     private async Task<bool> TryQueueAsync(PeerConnection connection, CancellationToken stopping)
     {
         try
@@ -248,7 +331,7 @@ public sealed class BurrowNode : IAsyncDisposable
         }
     }
 
-    /// <param name="code">A metric tag from a small fixed set: busy, handshake, timeout, stopping, io.</param>
+    /// <param name="code">A metric tag from a small fixed set: busy, handshake, timeout, stopping, io (and late_reverse).</param>
     private void Refuse(Socket socket, string remote, string code, string reason)
     {
         socket.Dispose();
@@ -262,11 +345,12 @@ public sealed class BurrowNode : IAsyncDisposable
         {
             return;
         }
+        await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var listener in _listeners)
         {
             await listener.DisposeAsync().ConfigureAwait(false);
         }
-        foreach (var source in _options.Reachability)
+        foreach (var source in _sources)
         {
             await source.DisposeAsync().ConfigureAwait(false);
         }
@@ -288,5 +372,6 @@ public sealed class BurrowNode : IAsyncDisposable
             _credentials.Identity.Dispose();
         }
         _metrics.Dispose();
+        _stopping.Dispose();
     }
 }

@@ -1,8 +1,10 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
+using Burrow.Addressing;
 using Burrow.Connect;
 using Burrow.Identity;
+using Burrow.Rendezvous.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -31,6 +33,15 @@ public sealed record BurrowNodeOptions
 
     /// <summary>Sources that learn how the node is reached (port mapping, NAT profiling). The node starts and disposes them.</summary>
     public IReadOnlyList<IReachabilitySource> Reachability { get; init; } = [];
+
+    /// <summary>
+    /// Rendezvous servers to register at (at most 8). The node keeps a connection to each, lists them in its
+    /// address (so peers can signal it), and can then connect by reverse connect.
+    /// </summary>
+    public IReadOnlyList<SignalEndpoint> Rendezvous { get; init; } = [];
+
+    /// <summary>Timing of the rendezvous connections.</summary>
+    public RendezvousClientOptions RendezvousClient { get; init; } = new();
 
     /// <summary>Strategies beyond the built-in ones (later: reverse, punch, relay).</summary>
     public IReadOnlyList<IConnectStrategy> ExtraStrategies { get; init; } = [];

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Net;
+using Burrow.Addressing;
+using Burrow.Connect;
+using Burrow.Identity;
+using Burrow.Rendezvous;
+using Burrow.Rendezvous.Protocol;
+using Burrow.Rendezvous.Server;
+using Burrow.Transport;
+
+namespace Burrow.Bench;
+
+/// <summary>
+/// Load on a rendezvous server running in a child process (so its memory is its own): registers N nodes over
+/// loopback (TLS + registration each), reports registrations per second, the server's resident and managed
+/// memory per registered node, then coordinations per second — a signal to a peer and the peer's answer
+/// back, through the server — with many pairs at once.
+/// </summary>
+internal static class RendezvousLoadBenchmark
+{
+    private const int Warmup = 50;
+
+    public static async Task<int> RunAsync(int nodes, int pairs, int seconds)
+    {
+        Console.WriteLine($"rendezvous-load: {nodes} nodes, {pairs} signaling pairs for {seconds} s, loopback, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        using var server = StartServerProcess();
+        var port = int.Parse((await server.StandardOutput.ReadLineAsync())!.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var endpoint = new IPEndPoint(IPAddress.Loopback, port);
+        var clients = new List<Client>(nodes);
+        try
+        {
+            clients.AddRange(await RegisterAsync(endpoint, Warmup, 16));
+            var (rssBefore, heapBefore) = await MeasureAsync(server);
+            var clock = Stopwatch.StartNew();
+            clients.AddRange(await RegisterAsync(endpoint, nodes - Warmup, 32));
+            var registerSeconds = clock.Elapsed.TotalSeconds;
+            var (rssAfter, heapAfter) = await MeasureAsync(server);
+            var added = nodes - Warmup;
+            Console.WriteLine($"registered {added} more nodes in {registerSeconds:F1} s: {added / registerSeconds:F0} registrations/s (TLS handshake included)");
+            Console.WriteLine($"server memory per registered node: resident {(rssAfter - rssBefore) / (double)added / 1024:F1} KiB, managed heap {(heapAfter - heapBefore) / (double)added / 1024:F1} KiB");
+
+            var count = 0L;
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+            clock.Restart();
+            await Task.WhenAll(Enumerable.Range(0, Math.Min(pairs, clients.Count / 2))
+                .Select(i => CoordinateAsync(clients[2 * i], clients[(2 * i) + 1], () => Interlocked.Increment(ref count), stop.Token)));
+            Console.WriteLine($"coordinations (signal and answer through the server): {count / clock.Elapsed.TotalSeconds:F0}/s over {clock.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+            server.StandardInput.Close();
+            await server.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>The child process: a server on a free loopback port; "measure" on stdin prints memory; end of stdin stops it.</summary>
+    public static async Task<int> ServeAsync()
+    {
+        await using var server = await RendezvousServer.StartAsync(new RendezvousServerOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) }, default);
+        Console.WriteLine($"port {server.LocalEndPoint.Port}");
+        while (await Console.In.ReadLineAsync() is { } line)
+        {
+            if (line == "measure")
+            {
+                var heap = GC.GetTotalMemory(forceFullCollection: true);
+                Console.WriteLine($"{ResidentBytes()} {heap} {server.RegisteredCount}");
+            }
+        }
+        return 0;
+    }
+
+    private static Process StartServerProcess()
+    {
+        var self = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(RendezvousLoadBenchmark).Assembly.Location);
+        }
+        info.ArgumentList.Add("rendezvous-server");
+        return Process.Start(info)!;
+    }
+
+    private static async Task<(long Resident, long Heap)> MeasureAsync(Process server)
+    {
+        await Task.Delay(500);
+        await server.StandardInput.WriteLineAsync("measure");
+        await server.StandardInput.FlushAsync();
+        var parts = (await server.StandardOutput.ReadLineAsync())!.Split(' ');
+        return (long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static long ResidentBytes()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static async Task<List<Client>> RegisterAsync(IPEndPoint server, int count, int concurrency)
+    {
+        var registered = new List<Client>(count);
+        using var slots = new SemaphoreSlim(concurrency);
+        var tasks = Enumerable.Range(0, count).Select(async _ =>
+        {
+            await slots.WaitAsync();
+            try
+            {
+                var client = await Client.RegisterAsync(server);
+                lock (registered)
+                {
+                    registered.Add(client);
+                }
+            }
+            finally
+            {
+                slots.Release();
+            }
+        });
+        await Task.WhenAll(tasks);
+        return registered;
+    }
+
+    private static async Task CoordinateAsync(Client a, Client b, Action done, CancellationToken stop)
+    {
+        byte[] payload = [0x7F, 1, 2, 3];
+        var answering = AnswerAsync(b, stop);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                a.Connection.TrySend(new SignalTo(b.Id, payload));
+                if (await a.Connection.ReceiveAsync(TimeSpan.FromSeconds(30), stop) is not SignalFrom)
+                {
+                    break;
+                }
+                done();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // time is up
+        }
+        await answering;
+    }
+
+    private static async Task AnswerAsync(Client b, CancellationToken stop)
+    {
+        try
+        {
+            while (await b.Connection.ReceiveAsync(TimeSpan.FromSeconds(30), stop) is SignalFrom signal)
+            {
+                b.Connection.TrySend(new SignalTo(signal.Source, signal.Payload));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // time is up
+        }
+    }
+
+    private sealed class Client : IAsyncDisposable
+    {
+        private readonly NodeIdentity _key;
+        private readonly TlsCredentials _tls;
+
+        private Client(NodeIdentity key, TlsCredentials tls, RendezvousConnection connection)
+        {
+            _key = key;
+            _tls = tls;
+            Connection = connection;
+        }
+
+        public RendezvousConnection Connection { get; }
+
+        public NodeId Id => _key.NodeId;
+
+        public static async Task<Client> RegisterAsync(IPEndPoint server)
+        {
+            var key = NodeIdentity.Create();
+            var tls = new TlsCredentials(key, TimeProvider.System);
+            var socket = await TcpDialer.ConnectAsync(server, default);
+            var connection = await RendezvousConnection.EstablishAsync(socket, tls, TlsRole.Client, TimeSpan.FromSeconds(30), 16, default);
+            var address = NodeAddress.Issue(key, new NodeAddressContent
+            {
+                Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Loopback, ListenPort = 9 }],
+                IssuedAt = DateTimeOffset.UtcNow,
+            });
+            connection.TrySend(new Register(address.Record));
+            if (await connection.ReceiveAsync(TimeSpan.FromSeconds(30), default) is not Registered)
+            {
+                throw new InvalidOperationException("not registered");
+            }
+            return new Client(key, tls, connection);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Connection.DisposeAsync();
+            _tls.Dispose();
+            _key.Dispose();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Net;
+using System.Text.Json.Nodes;
+using Burrow.Cli.Output;
+using Burrow.Rendezvous.Server;
+
+namespace Burrow.Cli.Commands;
+
+/// <summary><c>burrow rendezvous --listen IP:PORT</c>: runs a rendezvous server until interrupted.</summary>
+internal static class RendezvousCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string>("--listen") { Description = "IP:PORT to accept nodes on (port 0: any free port).", Required = true };
+        var command = new Command("rendezvous", "Run a rendezvous server: nodes register, learn their public endpoint and the time, and signal each other.")
+        {
+            listen,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var reporter = new Reporter(parse.GetValue(CommonOptions.Json), Console.Error);
+            if (!IPEndPoint.TryParse(parse.GetValue(listen) ?? "", out var endpoint) || !parse.GetValue(listen)!.Contains(':', StringComparison.Ordinal))
+            {
+                return reporter.Fail(ExitCodes.BadInput, "usage", $"--listen '{parse.GetValue(listen)}' is not an IP:PORT.");
+            }
+            var (identity, _, _) = await NodeFactory.LoadIdentityAsync(parse, ct);
+            using var logging = NodeFactory.Logging(parse);
+            using (identity)
+            {
+                await using var server = await RendezvousServer.StartAsync(new RendezvousServerOptions
+                {
+                    Listen = endpoint,
+                    Identity = identity,
+                    LoggerFactory = logging,
+                }, ct);
+                reporter.Event("listening", new JsonObject
+                {
+                    ["nodeId"] = server.NodeId.ToString(),
+                    ["endpoint"] = server.LocalEndPoint.ToString(),
+                });
+                reporter.Say($"rendezvous [bold]{server.NodeId.ToShortString()}…[/] listening on [bold]{server.LocalEndPoint}[/] (Ctrl-C to stop)");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    reporter.Event("closed", new JsonObject { ["reason"] = "interrupted", ["registered"] = server.RegisteredCount });
+                    reporter.Say("[yellow]interrupted[/]");
+                }
+                return ExitCodes.Interrupted;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,339 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Burrow.Addressing;
+using Burrow.Connect;
+using Burrow.Identity;
+using Burrow.Node;
+using Burrow.Rendezvous.Protocol;
+using Burrow.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Burrow.Rendezvous.Client;
+
+/// <summary>
+/// A node's connection to one rendezvous server: it connects, registers the node's signed address, keeps the
+/// connection alive, learns the node's observed public endpoint and its clock offset to the server, receives
+/// signals, and — when the server goes away — reconnects with backoff and registers again. As a reachability
+/// source it folds the observed public address into the node's address (the node adds the server itself to
+/// the address's rendezvous list).
+/// </summary>
+public sealed class RendezvousClient : IReachabilitySource
+{
+    private readonly TlsCredentials _credentials;
+    private readonly Func<NodeAddress> _address;
+    private readonly RendezvousClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<IncomingSignal> _signals;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _lock = new();
+    private TaskCompletionSource _registered = NewRegistration();
+    private RendezvousConnection? _connection;
+    private Action? _changed;
+    private Task? _loop;
+    private NodeAddress? _lastSent;
+    private int _registrations;
+
+    public RendezvousClient(SignalEndpoint server, TlsCredentials credentials, Func<NodeAddress> address,
+        RendezvousClientOptions? options = null, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
+    {
+        Server = server ?? throw new ArgumentNullException(nameof(server));
+        _credentials = credentials ?? throw new ArgumentNullException(nameof(credentials));
+        _address = address ?? throw new ArgumentNullException(nameof(address));
+        _options = options ?? new RendezvousClientOptions();
+        _time = time ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RendezvousClient>();
+        _signals = Channel.CreateBounded<IncomingSignal>(new BoundedChannelOptions(_options.SignalQueueLength) { FullMode = BoundedChannelFullMode.Wait });
+    }
+
+    public SignalEndpoint Server { get; }
+
+    /// <summary>True while the node is registered (connected, and the server accepted its address).</summary>
+    public bool IsRegistered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _registered.Task.IsCompleted;
+            }
+        }
+    }
+
+    /// <summary>The public endpoint of this client's TCP connection, as the server saw it (null before the first registration).</summary>
+    public IPEndPoint? ObservedEndPoint { get; private set; }
+
+    /// <summary>The clock offset to the server (add it to the local clock) from the exchange with the shortest round trip, and that round trip.</summary>
+    public ClockSample? Clock { get; private set; }
+
+    /// <summary>How many times the node has registered (1 after the first; more after reconnects).</summary>
+    public int Registrations => Volatile.Read(ref _registrations);
+
+    /// <summary>Raised on the receiving thread after each (re-)registration.</summary>
+    public event Action<RendezvousClient>? Registered;
+
+    /// <summary>Raised on the receiving thread when the server could not forward a signal to a node.</summary>
+    public event Action<NodeId, SignalFailure>? SignalFailed;
+
+    /// <summary>Signals other nodes sent to this one, in arrival order (one reader).</summary>
+    public ChannelReader<IncomingSignal> Signals => _signals.Reader;
+
+    /// <summary>Starts connecting (in the background); idempotent.</summary>
+    public void Start()
+    {
+        lock (_lock)
+        {
+            _loop ??= RunAsync(_stop.Token);
+        }
+    }
+
+    Task IReachabilitySource.StartAsync(ReachabilityContext context, CancellationToken cancellationToken)
+    {
+        _changed = context.Changed;
+        Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Adds the observed public address to endpoints of its family that have none, if it is a global address.</summary>
+    public IReadOnlyList<AddressEndpoint> Apply(IReadOnlyList<AddressEndpoint> endpoints)
+    {
+        var observed = ObservedEndPoint?.Address;
+        if (observed is null || IpScope.Of(observed) != IpScopeKind.Global)
+        {
+            return endpoints;
+        }
+        return [.. endpoints.Select(e => e.PublicAddress is null && e.Family == observed.AddressFamily ? e with { PublicAddress = observed } : e)];
+    }
+
+    /// <summary>Completes when the node is registered (at once if it is now).</summary>
+    public Task WaitRegisteredAsync(CancellationToken cancellationToken)
+    {
+        Task registered;
+        lock (_lock)
+        {
+            registered = _registered.Task;
+        }
+        return registered.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Sends a signal through the server; false when not registered or the send queue is full. A failure to deliver is reported by <see cref="SignalFailed"/>.</summary>
+    public bool TrySendSignal(NodeId target, ReadOnlyMemory<byte> payload)
+    {
+        RendezvousConnection? connection;
+        lock (_lock)
+        {
+            connection = _registered.Task.IsCompleted ? _connection : null;
+        }
+        return connection is not null && connection.TrySend(new SignalTo(target, payload));
+    }
+
+    /// <summary>Registers the node's current address again (call after it was re-issued).</summary>
+    public void AddressChanged()
+    {
+        RendezvousConnection? connection;
+        lock (_lock)
+        {
+            connection = _connection;
+        }
+        if (connection is not null)
+        {
+            SendRegistration(connection);
+        }
+    }
+
+    /// <summary>Registers the node's current address on <paramref name="connection"/> and remembers which one it was.</summary>
+    private void SendRegistration(RendezvousConnection connection)
+    {
+        var address = _address();
+        _lastSent = address;
+        connection.TrySend(new Register(address.Record));
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        await Task.Yield();
+        var failures = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            string reason;
+            try
+            {
+                reason = await SessionAsync(() => failures = 0, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is BurrowException or IOException or SocketException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+            {
+                reason = e.Message;
+            }
+            var delay = Backoff.Delay(failures++, _options.MinReconnectDelay, _options.MaxReconnectDelay, Random.Shared.NextDouble());
+            RendezvousClientLog.Disconnected(_logger, Server.ToString(), reason, delay.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One connection, from connect to loss; returns why it ended.</summary>
+    private async Task<string> SessionAsync(Action registered, CancellationToken stop)
+    {
+        var socket = await DialAsync(stop).ConfigureAwait(false);
+        var connection = await RendezvousConnection.EstablishAsync(socket, _credentials, TlsRole.Client, _options.ConnectTimeout, 16, stop).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            lock (_lock)
+            {
+                _connection = connection;
+            }
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            Task? keepAlive = null;
+            try
+            {
+                SendRegistration(connection);
+                while (await connection.ReceiveAsync(_options.ReceiveTimeout, stop).ConfigureAwait(false) is { } message)
+                {
+                    switch (message)
+                    {
+                        case Protocol.Registered done:
+                            OnRegistered(connection, done);
+                            registered();
+                            keepAlive ??= KeepAliveAsync(connection, session.Token);
+                            break;
+                        case RegisterRefused refused:
+                            RendezvousClientLog.Refused(_logger, Server.ToString(), refused.Reason.ToString());
+                            return $"registration refused ({refused.Reason})";
+                        case TimeReply reply:
+                            var sample = ClockSample.From(reply.ClientSent, reply.ServerReceived, reply.ServerSent, _time.GetUtcNow());
+                            Clock = ClockSample.Best(Clock, sample);
+                            break;
+                        case SignalFrom signal when !_signals.Writer.TryWrite(new IncomingSignal(signal.Source, signal.Payload, this)):
+                            RendezvousClientLog.SignalDropped(_logger, signal.Source.ToShortString());
+                            break;
+                        case Protocol.SignalFailed failed:
+                            SignalFailed?.Invoke(failed.Target, failed.Reason);
+                            break;
+                        case Ping ping:
+                            connection.TrySend(new Pong(ping.Value));
+                            break;
+                        case SignalFrom or Pong:
+                            break;
+                        default:
+                            throw new ProtocolViolationException("rendezvous_unexpected", $"The server sent a node's message ({message.Type}).");
+                    }
+                }
+                return "the server closed the connection";
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _connection = null;
+                    if (_registered.Task.IsCompleted)
+                    {
+                        _registered = NewRegistration();
+                    }
+                }
+                await session.CancelAsync().ConfigureAwait(false);
+                if (keepAlive is not null)
+                {
+                    await keepAlive.ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private void OnRegistered(RendezvousConnection connection, Protocol.Registered registered)
+    {
+        var observedChanged = !Equals(ObservedEndPoint?.Address, registered.ObservedEndPoint.Address);
+        ObservedEndPoint = registered.ObservedEndPoint;
+        Clock = null; // measured afresh on each connection
+        connection.TrySend(new TimeRequest(_time.GetUtcNow()));
+        Interlocked.Increment(ref _registrations);
+        lock (_lock)
+        {
+            _registered.TrySetResult();
+        }
+        RendezvousClientLog.Registered(_logger, Server.ToString(), registered.ObservedEndPoint.ToString());
+        if (observedChanged && IpScope.Of(registered.ObservedEndPoint.Address) == IpScopeKind.Global)
+        {
+            _changed?.Invoke();
+        }
+        Registered?.Invoke(this);
+    }
+
+    private async Task KeepAliveAsync(RendezvousConnection connection, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.PingInterval, _time);
+        ulong sequence = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                connection.TrySend(new Ping(sequence++));
+                connection.TrySend(new TimeRequest(_time.GetUtcNow()));
+                if (!ReferenceEquals(_address(), _lastSent))
+                {
+                    SendRegistration(connection); // the node re-issued its address (it does at half its lifetime)
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The session ended.
+        }
+    }
+
+    private async Task<Socket> DialAsync(CancellationToken stop)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            var addresses = IPAddress.TryParse(Server.Host, out var ip) ? [ip] : await Dns.GetHostAddressesAsync(Server.Host, timeout.Token).ConfigureAwait(false);
+            SocketException? last = null;
+            foreach (var address in addresses)
+            {
+                try
+                {
+                    return await TcpDialer.ConnectAsync(new IPEndPoint(address, Server.Port), timeout.Token).ConfigureAwait(false);
+                }
+                catch (SocketException e)
+                {
+                    last = e;
+                }
+            }
+            throw last ?? new SocketException((int)SocketError.HostNotFound);
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            throw new TimeoutException($"No connection to {Server} within {_options.ConnectTimeout.TotalSeconds:0.#} s.");
+        }
+    }
+
+    private static TaskCompletionSource NewRegistration() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        Task? loop;
+        lock (_lock)
+        {
+            loop = _loop;
+        }
+        if (loop is not null)
+        {
+            await loop.ConfigureAwait(false);
+        }
+        _signals.Writer.TryComplete();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,45 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using Burrow.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Burrow.Rendezvous.Server;
+
+/// <summary>How to run a <see cref="RendezvousServer"/>. Every property has a working default.</summary>
+public sealed record RendezvousServerOptions
+{
+    /// <summary>Where to accept nodes. Default: every IPv4 interface, a port the OS picks.</summary>
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Any, 0);
+
+    /// <summary>The server's own node key (the caller keeps ownership); null: a fresh one for this run.</summary>
+    public NodeIdentity? Identity { get; init; }
+
+    /// <summary>One TLS handshake.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>From an authenticated connection to its registration.</summary>
+    public TimeSpan RegistrationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A node that sends nothing (not even a ping) for this long is dropped.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Unauthenticated connections allowed at once; more are closed at once (flood guard).</summary>
+    public int MaxPendingHandshakes { get; init; } = 256;
+
+    /// <summary>Messages waiting to be written to one node; a signal that finds the queue full fails (peer busy).</summary>
+    public int SendQueueLength { get; init; } = 32;
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Where the server's counters go; null means a meter owned by the server.</summary>
+    public IMeterFactory? MeterFactory { get; init; }
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Test seam: rewrites each signal before it is forwarded (a lying rendezvous). Null in production.</summary>
+    internal Func<ForwardedSignal, ForwardedSignal>? SignalRewriter { get; init; }
+}
+
+/// <summary>A signal as the server forwards it: from whom (as the server claims), to whom, what.</summary>
+internal sealed record ForwardedSignal(NodeId Source, NodeId Target, ReadOnlyMemory<byte> Payload);
