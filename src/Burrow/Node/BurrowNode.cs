@@ -3,8 +3,10 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Burrow.Addressing;
 using Burrow.Connect;
+using Burrow.Connect.Punch;
 using Burrow.Connect.Reverse;
 using Burrow.Identity;
+using Burrow.Relay;
 using Burrow.Rendezvous.Client;
 using Burrow.Transport;
 using Microsoft.Extensions.Logging;
@@ -32,6 +34,8 @@ public sealed class BurrowNode : IAsyncDisposable
     private readonly List<RendezvousClient> _rendezvous;
     private readonly IReadOnlyList<IReachabilitySource> _sources;
     private readonly ReverseWaiters _reverseWaiters = new();
+    private readonly PunchAnswers _punchAnswers = new();
+    private readonly PunchScheduler? _punchScheduler; // a dedicated thread, only for a node that can punch
     private readonly CancellationTokenSource _stopping = new();
     private NodeAddress? _address;
     private int _disposed;
@@ -47,8 +51,11 @@ public sealed class BurrowNode : IAsyncDisposable
         _rendezvous = [.. options.Rendezvous.Take(NodeAddressContent.MaxSignalEndpoints).Select(server =>
             new RendezvousClient(server, _credentials, () => Address, options.RendezvousClient, options.TimeProvider, options.LoggerFactory))];
         _sources = [.. options.Reachability, .. _rendezvous];
-        IConnectStrategy[] reverse = _rendezvous.Count > 0 ? [new ReverseStrategy(_rendezvous, _reverseWaiters)] : [];
-        _orchestrator = new ConnectOrchestrator([new DirectStrategy(), .. reverse, .. options.ExtraStrategies]);
+        _punchScheduler = _rendezvous.Count > 0 ? new PunchScheduler() : null;
+        IConnectStrategy[] signaled = _punchScheduler is not null
+            ? [new ReverseStrategy(_rendezvous, _reverseWaiters), new PunchStrategy(_rendezvous, _punchAnswers, _punchScheduler), new RelayStrategy(_rendezvous)]
+            : [];
+        _orchestrator = new ConnectOrchestrator([new DirectStrategy(), .. signaled, .. options.ExtraStrategies]);
         _metrics = new NodeMetrics(options.MeterFactory);
     }
 
@@ -96,7 +103,7 @@ public sealed class BurrowNode : IAsyncDisposable
                 await source.StartAsync(context, cancellationToken).ConfigureAwait(false);
             }
             node._address = node.IssueAddress(options.TimeProvider.GetUtcNow());
-            node.AnswerReverseRequests();
+            node.AnswerSignals();
             NodeLog.Started(node._logger, node.NodeId.ToString(), string.Join(", ", node.ListenEndPoints));
             return node;
         }
@@ -197,6 +204,7 @@ public sealed class BurrowNode : IAsyncDisposable
         {
             Endpoints = [.. endpoints.Take(NodeAddressContent.MaxEndpoints)],
             Rendezvous = [.. _rendezvous.Select(c => c.Server)],
+            Relays = [.. _options.Relays.Take(NodeAddressContent.MaxSignalEndpoints)],
             IssuedAt = now,
             Lifetime = _options.AddressLifetime,
         });
@@ -284,38 +292,21 @@ public sealed class BurrowNode : IAsyncDisposable
         NodeLog.Accepted(_logger, connection.RemoteId.ToShortString(), connection.RemoteEndPoint.ToString());
     }
 
-    /// <summary>Reads each rendezvous connection's signals and answers reverse-connect requests.</summary>
-    private void AnswerReverseRequests()
+    /// <summary>Answers what peers ask through the rendezvous: reverse connects, punches, relayed connections.</summary>
+    private void AnswerSignals()
     {
-        var responder = new ReverseResponder(_credentials, () => Address, _options.Connect, _options.TimeProvider, _logger,
-            connection => DeliverAsync(connection, _stopping.Token));
-        foreach (var client in _rendezvous)
+        if (_punchScheduler is null)
         {
-            _ = Track(ReadSignalsAsync(client, responder, _stopping.Token));
+            return; // no rendezvous: nobody can signal this node
         }
-    }
-
-    private async Task ReadSignalsAsync(RendezvousClient client, ReverseResponder responder, CancellationToken stopping)
-    {
-        try
-        {
-            await foreach (var signal in client.Signals.ReadAllAsync(stopping).ConfigureAwait(false))
-            {
-                var kind = signal.Payload.Span[0]; // payloads are never empty
-                if (kind == ReverseRequest.Kind)
-                {
-                    _ = Track(responder.HandleAsync(signal, stopping));
-                }
-                else if (kind == ReverseFailure.Kind && ReverseFailure.TryRead(signal.Payload.Span, out var failure))
-                {
-                    _reverseWaiters.Fail(signal.Source, failure);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The node is stopping.
-        }
+        Task Deliver(PeerConnection connection) => DeliverAsync(connection, _stopping.Token);
+        new SignalDispatcher(
+            new ReverseResponder(_credentials, () => Address, _options.Connect, _options.TimeProvider, _logger, Deliver),
+            _reverseWaiters,
+            new PunchResponder(_credentials, () => Address, _options.Connect, _punchScheduler, _logger, Deliver),
+            _punchAnswers,
+            new RelayResponder(_credentials, () => Address, _options.Connect, _options.TimeProvider, _logger, Deliver),
+            Track).Start(_rendezvous, _stopping.Token);
     }
 
     private async Task<bool> TryQueueAsync(PeerConnection connection, CancellationToken stopping)
@@ -365,6 +356,7 @@ public sealed class BurrowNode : IAsyncDisposable
         {
             await unaccepted.DisposeAsync().ConfigureAwait(false);
         }
+        _punchScheduler?.Dispose();
         _credentials.Dispose();
         _handshakeSlots.Dispose();
         if (_ownsIdentity)

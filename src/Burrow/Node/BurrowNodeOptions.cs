@@ -40,10 +40,16 @@ public sealed record BurrowNodeOptions
     /// </summary>
     public IReadOnlyList<SignalEndpoint> Rendezvous { get; init; } = [];
 
+    /// <summary>
+    /// Relays this node can be met at as a last resort (at most 8), listed in its address; a peer that cannot
+    /// reach it otherwise asks it, through a rendezvous, to meet at one of them.
+    /// </summary>
+    public IReadOnlyList<SignalEndpoint> Relays { get; init; } = [];
+
     /// <summary>Timing of the rendezvous connections.</summary>
     public RendezvousClientOptions RendezvousClient { get; init; } = new();
 
-    /// <summary>Strategies beyond the built-in ones (later: reverse, punch, relay).</summary>
+    /// <summary>Strategies beyond the built-in ones (direct; and with a rendezvous, reverse, punch and relay).</summary>
     public IReadOnlyList<IConnectStrategy> ExtraStrategies { get; init; } = [];
 
     /// <summary>Inbound TLS handshakes allowed at once; connections beyond it are closed at once (flood guard).</summary>

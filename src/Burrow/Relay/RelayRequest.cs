@@ -9,14 +9,14 @@ using Burrow.Identity;
 namespace Burrow.Relay;
 
 /// <summary>
-/// "Meet me at this relay": the dialer's signal (kind 0x04, a <see cref="SignedSignal"/>) with its signed address,
+/// "Meet me at this relay": the dialer's signal (kind 0x05, a <see cref="SignedSignal"/>) with its signed address,
 /// one of the peer's own advertised relays, and a random token both present there:
 /// <c>address length(2) · address record · relay host length(1) · host (ASCII) · relay port(2) · token(32)</c>.
 /// The peer goes only to a relay its own address names, so a request cannot send it anywhere else.
 /// </summary>
 public sealed record RelayRequest(SignedSignal Envelope, NodeAddress Dialer, SignalEndpoint Relay, ReadOnlyMemory<byte> Token)
 {
-    public const byte Kind = 0x04;
+    public const byte Kind = 0x05;
 
     public static byte[] Create(NodeIdentity identity, NodeAddress dialer, NodeId target, ReadOnlySpan<byte> nonce, DateTimeOffset now,
         SignalEndpoint relay, ReadOnlySpan<byte> token)

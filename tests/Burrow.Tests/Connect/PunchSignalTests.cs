@@ -76,7 +76,7 @@ public class PunchSignalTests
         var instant = DateTimeOffset.UnixEpoch + TimeSpan.FromMicroseconds(0x0001020304050607);
         var issued = DateTimeOffset.UnixEpoch + TimeSpan.FromMicroseconds(0x0000000100000002);
         var payload = PunchAnswer.Create(Bob, Alice.NodeId, Nonce, issued, [IPEndPoint.Parse("198.18.1.2:40002")], instant);
-        var expectedUnsigned = "03" + Convert.ToHexString(Alice.NodeId.Bytes) + Convert.ToHexString(Nonce) + "0000000100000002"
+        var expectedUnsigned = "04" + Convert.ToHexString(Alice.NodeId.Bytes) + Convert.ToHexString(Nonce) + "0000000100000002"
             + "0010" + "01" + "04" + "C6120102" + "9C42" + "0001020304050607";
         Assert.Equal(expectedUnsigned, Convert.ToHexString(payload.AsSpan(0, payload.Length - NodeIdentity.SignatureSize)));
 

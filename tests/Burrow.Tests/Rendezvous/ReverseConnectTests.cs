@@ -23,29 +23,18 @@ public sealed class ReverseConnectTests : IAsyncDisposable
         MaxReconnectDelay = TimeSpan.FromMilliseconds(400),
     };
 
-    private readonly NodeIdentity _aliceKey = NodeIdentity.Create();
-    private readonly NodeIdentity _bobKey = NodeIdentity.Create();
-    private readonly NodeIdentity _carolKey = NodeIdentity.Create();
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly Owned _owned = new();
+    private readonly NodeIdentity _aliceKey;
+    private readonly NodeIdentity _bobKey;
+    private readonly NodeIdentity _carolKey;
 
-    public async ValueTask DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--)
-        {
-            await _owned[i].DisposeAsync();
-        }
-        _aliceKey.Dispose();
-        _bobKey.Dispose();
-        _carolKey.Dispose();
-    }
+    public ReverseConnectTests() =>
+        (_aliceKey, _bobKey, _carolKey) = (_owned.Add(NodeIdentity.Create()), _owned.Add(NodeIdentity.Create()), _owned.Add(NodeIdentity.Create()));
 
-    private async Task<T> Own<T>(Task<T> starting)
-        where T : IAsyncDisposable
-    {
-        var started = await starting;
-        _owned.Add(started);
-        return started;
-    }
+    public ValueTask DisposeAsync() => _owned.DisposeAsync();
+
+    private Task<T> Own<T>(Task<T> starting)
+        where T : IAsyncDisposable => _owned.AddAsync(starting);
 
     private async Task<BurrowNode> StartNodeAsync(NodeIdentity key, SignalEndpoint rendezvous, bool listen, CancellationToken ct)
     {

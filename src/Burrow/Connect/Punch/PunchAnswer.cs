@@ -9,14 +9,14 @@ using Burrow.Identity;
 namespace Burrow.Connect.Punch;
 
 /// <summary>
-/// The peer's reply to a <see cref="PunchOffer"/> (kind 0x03, a <see cref="SignedSignal"/> with the offer's nonce):
+/// The peer's reply to a <see cref="PunchOffer"/> (kind 0x04, a <see cref="SignedSignal"/> with the offer's nonce):
 /// the endpoints its punch will come from and the instant both fire, in the rendezvous server's clock:
 /// <c>endpoints (see <see cref="EndpointList"/>) · instant(8, µs since the epoch)</c>. The dialer checks it with the
 /// key of the address it dialed, so a rendezvous cannot answer in the peer's name.
 /// </summary>
 public sealed record PunchAnswer(SignedSignal Envelope, IReadOnlyList<IPEndPoint> Candidates, DateTimeOffset Instant)
 {
-    public const byte Kind = 0x03;
+    public const byte Kind = 0x04;
 
     public static byte[] Create(NodeIdentity identity, NodeId dialer, ReadOnlySpan<byte> offerNonce, DateTimeOffset now,
         IReadOnlyList<IPEndPoint> candidates, DateTimeOffset instant)

@@ -10,14 +10,14 @@ using Burrow.Identity;
 namespace Burrow.Connect.Punch;
 
 /// <summary>
-/// "Let us punch": the dialer's first signal (kind 0x02, a <see cref="SignedSignal"/>). Its body carries the
+/// "Let us punch": the dialer's first signal (kind 0x03, a <see cref="SignedSignal"/>). Its body carries the
 /// dialer's whole signed address (so the peer learns and checks its key), the dialer's round-trip time to the
 /// rendezvous (for choosing the instant) and the endpoints its punch will come from:
 /// <c>address length(2) · address record · rtt(4, µs) · endpoints (see <see cref="EndpointList"/>)</c>.
 /// </summary>
 public sealed record PunchOffer(SignedSignal Envelope, NodeAddress Dialer, TimeSpan RoundTrip, IReadOnlyList<IPEndPoint> Candidates)
 {
-    public const byte Kind = 0x02;
+    public const byte Kind = 0x03;
 
     public static byte[] Create(NodeIdentity identity, NodeAddress dialer, NodeId target, ReadOnlySpan<byte> nonce, DateTimeOffset now,
         TimeSpan roundTrip, IReadOnlyList<IPEndPoint> candidates)

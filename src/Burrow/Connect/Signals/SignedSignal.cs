@@ -29,6 +29,8 @@ public enum SignalError
 /// <c>kind(1) · target id(32) · nonce(16) · issued at(8, µs since the epoch, big-endian) · body length(2) · body ·
 /// signature(64)</c>. The ECDSA P-256 signature (IEEE P1363) covers the ASCII context <c>burrow/signal/v1\0</c>
 /// and every byte before it, so the rendezvous can drop or delay a signal but never alter, redirect or forge it.
+/// Kinds: 0x01 reverse-connect request and 0x02 its failure (their own layouts), 0x03 punch offer, 0x04 punch
+/// answer, 0x05 relay request.
 /// </summary>
 public sealed record SignedSignal(byte Kind, NodeId Target, ReadOnlyMemory<byte> Nonce, DateTimeOffset IssuedAt, ReadOnlyMemory<byte> Body)
 {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Burrow.Addressing;
 using Burrow.Connect;
+using Burrow.Connect.Punch;
 using Burrow.Identity;
 using Burrow.Node;
 using Burrow.Rendezvous.Protocol;
@@ -19,7 +20,7 @@ namespace Burrow.Rendezvous.Client;
 /// source it folds the observed public address into the node's address (the node adds the server itself to
 /// the address's rendezvous list).
 /// </summary>
-public sealed class RendezvousClient : IReachabilitySource
+public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
 {
     private readonly TlsCredentials _credentials;
     private readonly Func<NodeAddress> _address;
@@ -128,6 +129,12 @@ public sealed class RendezvousClient : IReachabilitySource
         }
         return connection is not null && connection.TrySend(new SignalTo(target, payload));
     }
+
+    Task ISignalingChannel.WaitReadyAsync(CancellationToken cancellationToken) => WaitRegisteredAsync(cancellationToken);
+
+    bool ISignalingChannel.TrySend(NodeId target, ReadOnlyMemory<byte> payload) => TrySendSignal(target, payload);
+
+    (TimeSpan Offset, TimeSpan RoundTrip)? ISignalingChannel.Clock => Clock is { } clock ? (clock.Offset, clock.RoundTrip) : null;
 
     /// <summary>Registers the node's current address again (call after it was re-issued).</summary>
     public void AddressChanged()
