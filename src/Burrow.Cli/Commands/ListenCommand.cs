@@ -14,9 +14,10 @@ internal static class ListenCommand
         var port = new Option<int>("--port", "-p") { Description = "TCP port to listen on (0: any free port).", DefaultValueFactory = _ => 0 };
         var bind = new Option<string[]>("--bind") { Description = "Local IP to listen on (repeatable). Default: every interface, IPv6 and IPv4.", AllowMultipleArgumentsPerToken = false };
         var manual = new Option<string[]>("--public") { Description = "A public IP:PORT forwarded to this node by hand (repeatable); advertised as a manual mapping." };
+        var portmap = new Option<bool>("--portmap") { Description = "Ask the gateway to forward a public port (PCP, NAT-PMP or UPnP IGD) and advertise it; deleted on exit." };
         var command = new Command("listen", "Print this node's address and accept one peer; then stdin goes to the peer and the peer's bytes to stdout.")
         {
-            port, bind, manual,
+            port, bind, manual, portmap,
         };
         command.Validators.Add(result =>
         {
@@ -62,8 +63,23 @@ internal static class ListenCommand
                 {
                     options = options with { ListenEndpoints = [new IPEndPoint(options.ListenEndpoints[0].Address, listenPort)] };
                 }
+                var mapper = parse.GetValue(portmap) ? new Burrow.PortMapping.PortMapSource() : null;
+                if (mapper is not null)
+                {
+                    options = options with { Reachability = [mapper] };
+                }
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await using var node = await BurrowNode.StartAsync(options, ct);
                 var address = node.Address;
+                if (mapper is not null)
+                {
+                    ReportMapping(reporter, mapper, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                    node.AddressChanged += changed =>
+                    {
+                        ReportMapping(reporter, mapper, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                        reporter.Event("address", new JsonObject { ["address"] = changed.ToString() });
+                    };
+                }
                 reporter.Event("listening", new JsonObject
                 {
                     ["nodeId"] = node.NodeId.ToString(),
@@ -86,5 +102,34 @@ internal static class ListenCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The `portmap` event: the mapped endpoint now in the address (elapsedMs: from node start), or why there is none.</summary>
+    private static void ReportMapping(Reporter reporter, Burrow.PortMapping.PortMapSource mapper, TimeSpan sinceStart)
+    {
+        if (mapper.Mapping is { } mapping)
+        {
+            reporter.Event("portmap", new JsonObject
+            {
+                ["method"] = PortmapCommand.MethodName(mapping.Method),
+                ["public"] = mapping.External.ToString(),
+                ["internal"] = mapping.Internal.ToString(),
+                ["lifetimeS"] = (int)mapping.Lifetime.TotalSeconds,
+                ["elapsedMs"] = Math.Round(sinceStart.TotalMilliseconds, 1),
+            });
+            reporter.Say($"port mapping: {Spectre.Console.Markup.Escape(mapping.Describe())} ({sinceStart.TotalMilliseconds:0} ms after start)");
+        }
+        else
+        {
+            var result = mapper.LastResult;
+            reporter.Event("portmap", new JsonObject
+            {
+                ["method"] = null,
+                ["reason"] = result?.Reason.ToString() ?? "pending",
+                ["detail"] = result?.Detail ?? "no answer yet",
+                ["elapsedMs"] = Math.Round(sinceStart.TotalMilliseconds, 1),
+            });
+            reporter.Say($"no port mapping ({Spectre.Console.Markup.Escape(result?.Detail ?? "no answer yet")})");
+        }
     }
 }
