@@ -131,7 +131,14 @@ internal static class PortmapCommand
             var request = new PortMapRequest(proto == "udp" ? PortMapProtocol.Udp : PortMapProtocol.Tcp, internalPort, options.Lifetime) { Description = options.Description };
             var started = Stopwatch.GetTimestamp();
             await using var keeper = new MappingKeeper(new GatewayMappers(gateway, options, logger), request, options, logger);
-            keeper.Changed += mapping => Report(reporter, mapping, Stopwatch.GetElapsedTime(started), "remapped");
+            var firstReported = false;
+            keeper.Changed += mapping =>
+            {
+                if (Volatile.Read(ref firstReported))
+                {
+                    Report(reporter, mapping, Stopwatch.GetElapsedTime(started), "remapped");
+                }
+            };
             keeper.Start();
             await keeper.FirstAttempt.WaitAsync(ct).ConfigureAwait(false);
             if (keeper.Mapping is not { } first)
@@ -141,6 +148,7 @@ internal static class PortmapCommand
                     new JsonObject { ["reason"] = result?.Reason.ToString() });
             }
             Report(reporter, first, Stopwatch.GetElapsedTime(started), "mapped");
+            Volatile.Write(ref firstReported, true);
             reporter.Say("holding the mapping (renewing it) — Ctrl-C to delete it and exit");
             try
             {
