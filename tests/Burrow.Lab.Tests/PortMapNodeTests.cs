@@ -47,7 +47,7 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
         Assert.Contains("ping from the internet", listener.StdoutLines);
         Assert.Contains("pong from behind the NAT", peer.StdoutLines);
 
-        Assert.Equal(0, await ForwardsAsync(lab, router, lab[host].Ip.ToString()));
+        await AssertNoForwardsAsync(lab, router, lab[host].Ip.ToString(), listener);
         Assert.Empty(LeasesOf(lab, router, lab[host].Ip.ToString()));
     }
 
@@ -100,7 +100,7 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
             peer.CloseStdin();
             listener.CloseStdin();
             Assert.Equal(0, await listener.WaitForExitAsync(EventTimeout, ct));
-            Assert.Equal(0, await ForwardsAsync(lab, "uigd1", lab["c1"].Ip.ToString()));
+            await AssertNoForwardsAsync(lab, "uigd1", lab["c1"].Ip.ToString(), listener);
         }
         finally
         {
@@ -133,7 +133,7 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
         var deleted = await holder.WaitForEventAsync("deleted", EventTimeout, cancellationToken: ct);
         output.WriteLine(deleted.ToString());
         Assert.Equal(130, await holder.WaitForExitAsync(EventTimeout, ct));
-        Assert.Equal(0, await ForwardsAsync(lab, "upcp", hostIp));
+        await AssertNoForwardsAsync(lab, "upcp", hostIp, holder);
     }
 
     private static LabProcess Cli(Lab lab, string host, params string[] arguments) =>
@@ -153,6 +153,19 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
         Assert.Equal(0, exit);
         return list.StdoutLines.Count(line => line.Contains($"dnat ip to {hostIp}:", StringComparison.Ordinal)
             && (publicPort is null || line.Contains($"dport {publicPort} ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>0 leaked: no forward to the host is left; on failure, shows miniupnpd's rules and log and the CLI's output.</summary>
+    private static async Task AssertNoForwardsAsync(Lab lab, string router, string hostIp, LabProcess cli)
+    {
+        var left = await ForwardsAsync(lab, router, hostIp);
+        if (left != 0)
+        {
+            var (_, list) = await lab.ExecAsync(router, TimeSpan.FromSeconds(10), "nft", "list", "chain", "inet", "lab", "upnp_prerouting");
+            var log = Path.Combine(lab.RunDirectory, "logs", $"{router}-miniupnpd.log");
+            Assert.Fail($"{left} forwards to {hostIp} left in {router}:\n{string.Join('\n', list.StdoutLines.Take(10))}\n--- miniupnpd log\n"
+                + string.Join('\n', File.Exists(log) ? File.ReadLines(log).TakeLast(40) : []) + $"\n--- CLI\n{cli.Transcript()}");
+        }
     }
 
     /// <summary>miniupnpd's own lease file lines naming <paramref name="hostIp"/>.</summary>

@@ -20,7 +20,7 @@ public sealed record PortMapOptions
     public IReadOnlyList<MappingMethod> Methods { get; init; } = [MappingMethod.Pcp, MappingMethod.NatPmp, MappingMethod.Upnp];
 
     /// <summary>How long a probe of one protocol may take before it counts as "not spoken".</summary>
-    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1.2);
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long one map, renew or delete exchange may take.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(3);
