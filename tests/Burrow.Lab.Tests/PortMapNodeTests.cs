@@ -26,7 +26,7 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
         var host = PortMapLabFixture.HostOf[router];
         await using var listener = Cli(lab, host, "--ephemeral", "listen", "--portmap", "--json");
         var mapped = await listener.WaitForEventAsync("portmap", EventTimeout, cancellationToken: ct);
-        output.WriteLine($"{router} ({method}): node start -> advertised mapped endpoint {mapped.Get("public")} in {mapped.Get("elapsedMs")} ms");
+        output.WriteLine($"{router} ({method}): node start -> advertised mapped endpoint {mapped.Get("public")} in {mapped.Get("elapsedMs")} ms (listening -> mapped: {mapped.Get("mappingMs")} ms)");
         Assert.Equal(method, mapped.Get("method"));
         Assert.StartsWith($"{lab[router].Ip}:", mapped.Get("public"));
         var listening = await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
@@ -61,7 +61,10 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
         output.WriteLine(none.ToString());
         Assert.Null(none.Get("method") is "null" ? null : none.Get("method"));
         Assert.Equal("NoResponse", none.Get("reason"));
-        Assert.True(none.GetDouble("elapsedMs") < 2000, $"no mapping after {none.GetDouble("elapsedMs")} ms");
+        // The decision is timed from the node listening (the process's own start-up on a loaded 2-core machine is not
+        // port mapping); the whole node start is printed.
+        output.WriteLine($"no mapping decided {none.Get("mappingMs")} ms after listening, {none.Get("elapsedMs")} ms after node start");
+        Assert.True(none.GetDouble("mappingMs") < 2000, $"no mapping after {none.GetDouble("mappingMs")} ms");
         await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
 
         var stopwatch = Stopwatch.StartNew();

@@ -116,6 +116,7 @@ internal static class ListenCommand
                 ["internal"] = mapping.Internal.ToString(),
                 ["lifetimeS"] = (int)mapping.Lifetime.TotalSeconds,
                 ["elapsedMs"] = Math.Round(sinceStart.TotalMilliseconds, 1),
+                ["mappingMs"] = mapper.TimeToFirstMapping is { } t ? Math.Round(t.TotalMilliseconds, 1) : null,
             });
             reporter.Say($"port mapping: {Spectre.Console.Markup.Escape(mapping.Describe())} ({sinceStart.TotalMilliseconds:0} ms after start)");
         }
@@ -128,6 +129,7 @@ internal static class ListenCommand
                 ["reason"] = result?.Reason.ToString() ?? "pending",
                 ["detail"] = result?.Detail ?? "no answer yet",
                 ["elapsedMs"] = Math.Round(sinceStart.TotalMilliseconds, 1),
+                ["mappingMs"] = mapper.TimeToFirstResult is { } t ? Math.Round(t.TotalMilliseconds, 1) : null,
             });
             reporter.Say($"no port mapping ({Spectre.Console.Markup.Escape(result?.Detail ?? "no answer yet")})");
         }

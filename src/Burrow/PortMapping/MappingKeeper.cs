@@ -44,6 +44,9 @@ public sealed class MappingKeeper : IAsyncDisposable
     /// <summary>Time from the keeper's creation to its first mapping.</summary>
     public TimeSpan? TimeToFirstMapping { get; private set; }
 
+    /// <summary>Time from the keeper's creation to the first attempt's outcome, mapped or not.</summary>
+    public TimeSpan? TimeToFirstResult { get; private set; }
+
     /// <summary>Completes once the first attempt has a result (mapped or not).</summary>
     public Task FirstAttempt => _firstAttempt.Task;
 
@@ -144,6 +147,7 @@ public sealed class MappingKeeper : IAsyncDisposable
             changed = !Equals(before?.External, _mapping?.External) || before?.Method != _mapping?.Method;
         }
         LastResult = result;
+        TimeToFirstResult ??= _options.TimeProvider.GetElapsedTime(_startedAt);
         if (result.Mapping is { } mapping)
         {
             TimeToFirstMapping ??= _options.TimeProvider.GetElapsedTime(_startedAt);

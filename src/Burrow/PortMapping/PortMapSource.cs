@@ -26,6 +26,9 @@ public sealed class PortMapSource(PortMapOptions? options = null) : IReachabilit
     /// <summary>Time from node start to the first mapping.</summary>
     public TimeSpan? TimeToFirstMapping => _keeper?.TimeToFirstMapping;
 
+    /// <summary>Time from the node listening to the first attempt's outcome, mapped or not.</summary>
+    public TimeSpan? TimeToFirstResult => _keeper?.TimeToFirstResult;
+
     public async Task StartAsync(ReachabilityContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
