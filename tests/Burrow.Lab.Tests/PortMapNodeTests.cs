@@ -96,6 +96,14 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
             Assert.Equal(1, await ForwardsAsync(lab, "uigd1", lab["c1"].Ip.ToString(), publicPort));
             Assert.Equal(1, await ForwardsAsync(lab, "uigd1", lab["c2"].Ip.ToString(), taken)); // the other host's mapping is untouched
 
+            // burrow portmap list reads the same table over UPnP.
+            var (listExit, list) = await lab.ExecAsync("c2", EventTimeout, "dotnet", PortMapLabFixture.CliPath, "portmap", "list", "--json");
+            output.WriteLine(string.Join('\n', list.StderrLines));
+            Assert.Equal(0, listExit);
+            var rows = list.EventsNamed("mapping").ToList();
+            Assert.Contains(rows, r => r.Get("externalPort") == $"{taken}" && r.Get("internal") == $"{lab["c2"].Ip}:5555");
+            Assert.Contains(rows, r => r.Get("externalPort") == $"{publicPort}" && r.Get("description") == "burrow");
+
             var listening = await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
             await using var peer = Cli(lab, "net1", "--ephemeral", "connect", listening.Get("address")!, "--json");
             var connected = await peer.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
