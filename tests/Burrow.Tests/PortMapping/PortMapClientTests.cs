@@ -175,6 +175,21 @@ public class PortMapClientTests
     }
 
     [Fact]
+    public async Task A_mapping_is_not_advertised_when_an_observed_public_address_disagrees()
+    {
+        await using var gateway = new FakePmpGateway(natPmp: false);
+        await using var source = new PortMapSource(OptionsFor(gateway, null, MappingMethod.Pcp));
+        await source.StartAsync(new ReachabilityContext([new IPEndPoint(IPAddress.Loopback, 4330)], NullLoggerFactory.Instance, TimeProvider.System, () => { }), Within(Bound));
+        var lan = new AddressEndpoint { LanAddress = IPAddress.Loopback, ListenPort = 4330 };
+
+        var advertised = Assert.Single(source.Apply([lan]));
+        Assert.Equal((IPAddress.Parse("198.18.7.7"), 4330, MappingMethod.Pcp), (advertised.PublicAddress, advertised.MappedPort, advertised.MappingMethod));
+
+        var observed = lan with { PublicAddress = IPAddress.Parse("198.18.99.99") }; // e.g. by STUN: another NAT in front
+        Assert.Same(observed, Assert.Single(source.Apply([observed])));
+    }
+
+    [Fact]
     public void A_connection_to_a_mapped_endpoint_is_named_portmap_and_any_other_direct()
     {
         using var identity = Burrow.Identity.NodeIdentity.Create();
