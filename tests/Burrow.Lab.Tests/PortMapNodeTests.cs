@@ -147,13 +147,31 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
         await AssertNoForwardsAsync(lab, "upcp", hostIp, holder);
     }
 
+    [Fact]
+    public async Task A_node_stopped_by_sigterm_still_deletes_its_mapping()
+    {
+        var lab = fixture.Require();
+        var ct = TestContext.Current.CancellationToken;
+        await using var listener = Cli(lab, "a1", "--ephemeral", "listen", "--portmap", "--json");
+        var mapped = await listener.WaitForEventAsync("portmap", EventTimeout, cancellationToken: ct);
+        Assert.Equal("pcp", mapped.Get("method"));
+        await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
+        Assert.Equal(1, await ForwardsAsync(lab, "uall", lab["a1"].Ip.ToString()));
+
+        Signal(listener, "TERM");
+        await listener.WaitForExitAsync(EventTimeout, ct);
+        await AssertNoForwardsAsync(lab, "uall", lab["a1"].Ip.ToString(), listener);
+    }
+
     private static LabProcess Cli(Lab lab, string host, params string[] arguments) =>
         lab.Run(host, ["dotnet", PortMapLabFixture.CliPath, .. arguments]);
 
     /// <summary>Ctrl-C: SIGINT to the CLI (ip netns exec execs it, so the pid is the CLI's).</summary>
-    private static void Interrupt(LabProcess process)
+    private static void Interrupt(LabProcess process) => Signal(process, "INT");
+
+    private static void Signal(LabProcess process, string signal)
     {
-        using var kill = Process.Start("kill", ["-INT", $"{process.Id}"]);
+        using var kill = Process.Start("kill", [$"-{signal}", $"{process.Id}"]);
         kill.WaitForExit();
     }
 
