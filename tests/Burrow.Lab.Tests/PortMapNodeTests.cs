@@ -24,14 +24,9 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
         var lab = fixture.Require();
         var ct = TestContext.Current.CancellationToken;
         var host = PortMapLabFixture.HostOf[router];
-        await using var listener = Cli(lab, host, "--ephemeral", "listen", "--portmap", "--json");
-        var mapped = await listener.WaitForEventAsync("portmap", EventTimeout, cancellationToken: ct);
+        var (listener, mapped, listening) = await StartMappedNodeAsync(lab, router, method, ct);
+        await using var _ = listener;
         output.WriteLine($"{router} ({method}): node start -> advertised mapped endpoint {mapped.Get("public")} in {mapped.Get("elapsedMs")} ms (listening -> mapped: {mapped.Get("mappingMs")} ms)");
-        Assert.Equal(method, mapped.Get("method"));
-        Assert.StartsWith($"{lab[router].Ip}:", mapped.Get("public"));
-        var listening = await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
-        var publicPort = int.Parse(mapped.Get("public")!.Split(':')[1]);
-        Assert.Equal(1, await ForwardsAsync(lab, router, lab[host].Ip.ToString(), publicPort));
 
         await using var peer = Cli(lab, "net1", "--ephemeral", "connect", listening.Get("address")!, "--json");
         var connected = await peer.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
@@ -152,15 +147,26 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
     {
         var lab = fixture.Require();
         var ct = TestContext.Current.CancellationToken;
-        await using var listener = Cli(lab, "a1", "--ephemeral", "listen", "--portmap", "--json");
-        var mapped = await listener.WaitForEventAsync("portmap", EventTimeout, cancellationToken: ct);
-        Assert.Equal("pcp", mapped.Get("method"));
-        await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
-        Assert.Equal(1, await ForwardsAsync(lab, "uall", lab["a1"].Ip.ToString()));
+        var (listener, _, _) = await StartMappedNodeAsync(lab, "uall", "pcp", ct);
+        await using var _ = listener;
 
         Signal(listener, "TERM");
         await listener.WaitForExitAsync(EventTimeout, ct);
         await AssertNoForwardsAsync(lab, "uall", lab["a1"].Ip.ToString(), listener);
+    }
+
+    /// <summary>`listen --portmap` behind <paramref name="router"/>: mapped with <paramref name="method"/> to the router's public
+    /// address, listening, and forwarded by miniupnpd.</summary>
+    private static async Task<(LabProcess Listener, LabEvent Mapped, LabEvent Listening)> StartMappedNodeAsync(Lab lab, string router, string method, CancellationToken ct)
+    {
+        var host = PortMapLabFixture.HostOf[router];
+        var listener = Cli(lab, host, "--ephemeral", "listen", "--portmap", "--json");
+        var mapped = await listener.WaitForEventAsync("portmap", EventTimeout, cancellationToken: ct);
+        Assert.Equal(method, mapped.Get("method"));
+        Assert.StartsWith($"{lab[router].Ip}:", mapped.Get("public"));
+        var listening = await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
+        Assert.Equal(1, await ForwardsAsync(lab, router, lab[host].Ip.ToString(), int.Parse(mapped.Get("public")!.Split(':')[1])));
+        return (listener, mapped, listening);
     }
 
     private static LabProcess Cli(Lab lab, string host, params string[] arguments) =>
