@@ -120,7 +120,17 @@ public sealed class MappingKeeper : IAsyncDisposable
     /// <summary>Between renewals: has the gateway restarted (epoch) or its public address changed?</summary>
     private async Task<bool> GatewayChangedAsync(PortMapping current, CancellationToken stopping)
     {
-        var probe = await _mapper!.ProbeAsync(stopping).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(_options.RequestTimeout);
+        GatewayProbe probe;
+        try
+        {
+            probe = await _mapper!.ProbeAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            return false; // no answer in time is not a change; the renewal will tell
+        }
         if (!probe.Available)
         {
             return false; // a lost answer is not a change; the renewal will tell
