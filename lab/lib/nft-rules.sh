@@ -6,6 +6,9 @@
 #   CONE     0 | 1   inbound to a mapped port is forwarded from anyone (full cone)
 #   HAIRPIN  0 | 1   LAN -> own public address:mapped port loops back to the LAN
 #   UPNP     0 | 1   adds the chains miniupnpd fills in (upnp_forward/prerouting/postrouting)
+#   PORTMAP  all | upnp | natpmp | pcp   with natpmp (pcp) only, PCP (NAT-PMP) requests to port 5351 --
+#            told apart by their first byte, the version: 2 for PCP, 0 for NAT-PMP -- get ICMP
+#            port-unreachable, as from a gateway that does not speak that protocol
 #   SEQ_BASE         first port of the sequential allocator
 # Interfaces are always "wan" and "lan" inside a router namespace.
 
@@ -50,6 +53,10 @@ table inet lab {
         iifname "wan" icmp type echo-request accept
 $( [ "$UPNP" = 1 ] && echo "        # miniupnpd's STUN check: the answers to CHANGE-REQUEST come from the other address/port
         iifname \"wan\" ip saddr { 198.18.0.10, 198.18.0.11 } udp sport { 3478, 3479 } accept" )
+$( [ "$UPNP" = 1 ] && case ${PORTMAP:-all} in
+     natpmp) echo "        iifname \"lan\" udp dport 5351 @th,64,8 2 reject with icmp type port-unreachable" ;;
+     pcp)    echo "        iifname \"lan\" udp dport 5351 @th,64,8 0 reject with icmp type port-unreachable" ;;
+   esac )
         $unsolicited
     }
 

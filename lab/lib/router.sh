@@ -1,6 +1,7 @@
 # build_router NAME TYPE [key=value ...]
 # keys: nat=none|preserve|random|sequential  filter=open|drop|rst  cone=0|1  hairpin=0|1
 #       delay=MS jitter=MS loss=PERCENT  (WAN impairment)
+#       portmap=all|upnp|natpmp|pcp  igd=1|2  minlife=S  (miniupnpd, upnp routers only)
 # key overrides a type's preset, which is how tests build deliberately misconfigured routers.
 
 ROUTER_COUNT=0
@@ -14,9 +15,12 @@ build_router() {
       nat=*) NAT=${kv#*=} ;; filter=*) FILTER=${kv#*=} ;;
       cone=*) CONE=${kv#*=} ;; hairpin=*) HAIRPIN=${kv#*=} ;;
       delay=*) delay=${kv#*=} ;; jitter=*) jitter=${kv#*=} ;; loss=*) loss=${kv#*=} ;;
+      portmap=*) PORTMAP=${kv#*=} ;; igd=*) IGD=${kv#*=} ;; minlife=*) MINLIFE=${kv#*=} ;;
       *) die "router $name: unknown option '$kv'" ;;
     esac
   done
+  case $PORTMAP in all|upnp|natpmp|pcp) ;; *) die "router $name: portmap must be all, upnp, natpmp or pcp" ;; esac
+  case $IGD in 1|2) ;; *) die "router $name: igd must be 1 or 2" ;; esac
   [ ${#name} -le 12 ] || die "router name '$name' longer than 12 characters"
   ROUTER_COUNT=$((ROUTER_COUNT + 1))
   local r=$ROUTER_COUNT public=198.18.1.$ROUTER_COUNT
@@ -59,7 +63,8 @@ build_router() {
 
   emit_node name="$name" kind=router ns="$ns" type="$type" ip="$public" wan="$router_wan" \
     lan="$lan_prefix.1" lannet="$lan_prefix.0/24" nat="$NAT" filter="$FILTER" cone="$CONE" \
-    hairpin="$HAIRPIN" upnp="$UPNP" cgn="$CGN" impairment="$impairment"
+    hairpin="$HAIRPIN" upnp="$UPNP" cgn="$CGN" impairment="$impairment" \
+    portmap="$PORTMAP" igd="$IGD"
 }
 
 # load_rules NODE [VAR=value ...] -> renders nft-rules.sh for NODE and loads it.
@@ -80,8 +85,11 @@ start_miniupnpd() {
 ext_ifname=wan
 listening_ip=lan
 http_port=5000
-enable_upnp=yes
-enable_natpmp=yes
+# portmap=$PORTMAP: NAT-PMP and PCP share enable_natpmp (and port 5351); the router's nft input
+# chain rejects the other version's packets when only one of them is wanted (lib/nft-rules.sh).
+enable_upnp=$( [ "$PORTMAP" = natpmp ] || [ "$PORTMAP" = pcp ] && echo no || echo yes )
+enable_natpmp=$( [ "$PORTMAP" = upnp ] && echo no || echo yes )
+force_igd_desc_v1=$( [ "$IGD" = 1 ] && echo yes || echo no )
 # 198.18.0.0/15 is "reserved" to miniupnpd 2.3.1 (it then refuses every mapping and
 # rejects ext_ip=): it learns its public address from the lab's STUN server instead.
 ext_perform_stun=yes
@@ -95,13 +103,15 @@ upnp_nat_postrouting_chain=upnp_postrouting
 lease_file=$RUN/$name-upnp.leases
 secure_mode=yes
 system_uptime=yes
-min_lifetime=60
+min_lifetime=$MINLIFE
 max_lifetime=86400
 uuid=$(cat /proc/sys/kernel/random/uuid)
 allow 1024-65535 $lan_prefix.0/24 1024-65535
 deny 0-65535 0.0.0.0/0 0-65535
 CONF
   spawn "$name" "$name-miniupnpd" miniupnpd -d -f "$conf" -P "$RUN/$name-miniupnpd.pid"
-  wait_for 10 sh -c "ip netns exec '$(ns_name "$name")' ss -Hltn 'sport = :5000' | grep -q LISTEN" ||
+  local ready="ss -Hltn 'sport = :5000' | grep -q LISTEN"
+  case $PORTMAP in natpmp|pcp) ready="ss -Hlun 'sport = :5351' | grep -q 5351" ;; esac
+  wait_for 10 sh -c "ip netns exec '$(ns_name "$name")' sh -c \"$ready\"" ||
     die "miniupnpd in $name did not start: $(tail -5 "$RUN/logs/$name-miniupnpd.log")"
 }

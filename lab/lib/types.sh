@@ -7,6 +7,7 @@ ROUTER_TYPES="open firewall nat-drop nat-rst symmetric sequential full-cone doub
 
 router_type_preset() {
   NAT=preserve FILTER=drop CONE=0 HAIRPIN=0 UPNP=0 CGN=0
+  PORTMAP=all IGD=2 MINLIFE=60   # miniupnpd knobs (upnp routers only)
   case $1 in
     open)       NAT=none FILTER=open ;;   # public LAN, routed, no firewall
     firewall)   NAT=none ;;               # public LAN, stateful firewall, drops unsolicited

@@ -14,6 +14,7 @@ var root = new RootCommand("Burrow: direct, encrypted TCP connections between pe
     ReceiveCommand.Create(),
     DemoCommand.Create(),
     RendezvousCommand.Create(),
+    PortmapCommand.Create(),
 };
 root.Options.Add(CommonOptions.Json);
 root.Options.Add(CommonOptions.Identity);

@@ -38,3 +38,10 @@ public sealed class ConnectFailedException(string message, IReadOnlyList<Connect
 {
     public IReadOnlyList<Connect.StrategyAttempt> Attempts { get; } = attempts;
 }
+
+/// <summary>A port-mapping gateway sent bytes or text that do not decode (see <see cref="Reason"/>).</summary>
+public sealed class PortMapFormatException(PortMapping.PortMapFormatError reason, string message)
+    : BurrowException("portmap_bad_reply", message)
+{
+    public PortMapping.PortMapFormatError Reason { get; } = reason;
+}

@@ -16,6 +16,7 @@ internal static class ListenCommand
     private static readonly Option<int> Port = new("--port", "-p") { Description = "TCP port to listen on (0: any free port).", DefaultValueFactory = _ => 0 };
     private static readonly Option<string[]> Bind = new("--bind") { Description = "Local IP to listen on (repeatable). Default: every interface, IPv6 and IPv4.", AllowMultipleArgumentsPerToken = false };
     private static readonly Option<string[]> Manual = new("--public") { Description = "A public IP:PORT forwarded to this node by hand (repeatable); advertised as a manual mapping." };
+    private static readonly Option<bool> Portmap = new("--portmap") { Description = "Ask the gateway to forward a public port (PCP, NAT-PMP or UPnP IGD) and advertise it; deleted on exit." };
     private static readonly Option<string[]> Rendezvous = new("--rendezvous") { Description = "A rendezvous server HOST:PORT to register at (repeatable); the address then names it, so peers can signal this node." };
 
     public static Command Create()
@@ -27,12 +28,13 @@ internal static class ListenCommand
         return command;
     }
 
-    /// <summary>The options of a listening node (<c>--port</c>, <c>--bind</c>, <c>--public</c>, <c>--rendezvous</c>) and their checks; shared by <c>listen</c> and <c>receive</c>.</summary>
+    /// <summary>The options of a listening node (<c>--port</c>, <c>--bind</c>, <c>--public</c>, <c>--portmap</c>, <c>--rendezvous</c>) and their checks; shared by <c>listen</c> and <c>receive</c>.</summary>
     public static void AddListenOptions(Command command)
     {
         command.Options.Add(Port);
         command.Options.Add(Bind);
         command.Options.Add(Manual);
+        command.Options.Add(Portmap);
         command.Options.Add(Rendezvous);
         command.Validators.Add(result =>
         {
@@ -73,12 +75,15 @@ internal static class ListenCommand
             return reporter.Fail(ExitCodes.BadInput, "usage", "--port must be between 0 and 65535.");
         }
         var binds = parse.GetValue(Bind) ?? [];
+        var mapper = parse.GetValue(Portmap) ? new Burrow.PortMapping.PortMapSource() : null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var cli = await CliNode.StartAsync(parse, options =>
         {
             options = options with
             {
                 ManualPublicEndpoints = [.. (parse.GetValue(Manual) ?? []).Select(IPEndPoint.Parse)],
                 Rendezvous = [.. (parse.GetValue(Rendezvous) ?? []).Select(s => SignalEndpoint.TryParse(s, out var e) ? e! : throw new InvalidOperationException())],
+                Reachability = mapper is null ? [] : [mapper],
             };
             return binds.Length > 0 ? options with { ListenEndpoints = [.. binds.Select(ip => new IPEndPoint(IPAddress.Parse(ip), listenPort))] }
                 : listenPort != 0 ? options with { ListenEndpoints = [new IPEndPoint(options.ListenEndpoints[0].Address, listenPort)] }
@@ -87,6 +92,15 @@ internal static class ListenCommand
         var node = cli.Node;
         var registrations = await RegisterAsync(node, ct);
         var address = node.Address;
+        if (mapper is not null)
+        {
+            ReportMapping(reporter, mapper, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            node.AddressChanged += changed =>
+            {
+                ReportMapping(reporter, mapper, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                reporter.Event("address", new JsonObject { ["address"] = changed.ToString() });
+            };
+        }
         reporter.Event("listening", new JsonObject
         {
             ["nodeId"] = node.NodeId.ToString(),
@@ -137,5 +151,36 @@ internal static class ListenCommand
             }
         }
         return results;
+    }
+
+    /// <summary>The `portmap` event: the mapped endpoint now in the address (elapsedMs: from node start), or why there is none.</summary>
+    private static void ReportMapping(Reporter reporter, Burrow.PortMapping.PortMapSource mapper, TimeSpan sinceStart)
+    {
+        if (mapper.Mapping is { } mapping)
+        {
+            reporter.Event("portmap", new JsonObject
+            {
+                ["method"] = PortmapCommand.MethodName(mapping.Method),
+                ["public"] = mapping.External.ToString(),
+                ["internal"] = mapping.Internal.ToString(),
+                ["lifetimeS"] = (int)mapping.Lifetime.TotalSeconds,
+                ["elapsedMs"] = Math.Round(sinceStart.TotalMilliseconds, 1),
+                ["mappingMs"] = mapper.TimeToFirstMapping is { } t ? Math.Round(t.TotalMilliseconds, 1) : null,
+            });
+            reporter.Say($"port mapping: {Spectre.Console.Markup.Escape(mapping.Describe())} ({sinceStart.TotalMilliseconds:0} ms after start)");
+        }
+        else
+        {
+            var result = mapper.LastResult;
+            reporter.Event("portmap", new JsonObject
+            {
+                ["method"] = null,
+                ["reason"] = result?.Reason.ToString() ?? "pending",
+                ["detail"] = result?.Detail ?? "no answer yet",
+                ["elapsedMs"] = Math.Round(sinceStart.TotalMilliseconds, 1),
+                ["mappingMs"] = mapper.TimeToFirstResult is { } t ? Math.Round(t.TotalMilliseconds, 1) : null,
+            });
+            reporter.Say($"no port mapping ({Spectre.Console.Markup.Escape(result?.Detail ?? "no answer yet")})");
+        }
     }
 }

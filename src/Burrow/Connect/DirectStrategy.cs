@@ -11,6 +11,9 @@ public sealed class DirectStrategy : IConnectStrategy
 {
     public const string StrategyName = "direct";
 
+    /// <summary>What a connection reports when it went to a port the peer's gateway mapped (UPnP, NAT-PMP, PCP).</summary>
+    public const string PortMapName = "portmap";
+
     public string Name => StrategyName;
 
     public Task<AttemptOutcome> TryConnectAsync(ConnectContext context, CancellationToken cancellationToken) =>
@@ -36,6 +39,13 @@ public sealed class DirectStrategy : IConnectStrategy
             : AttemptOutcome.Failed(string.Join("; ", attempts.Select(a => $"{a.Strategy}: {a.Detail}")));
     }
 
+    /// <summary><see cref="PortMapName"/> when <paramref name="target"/> is the public end of an automatic port mapping, else <see cref="StrategyName"/>.</summary>
+    public static string NameFor(Addressing.NodeAddress remote, IPEndPoint target) =>
+        remote.Endpoints.Any(e => e.MappingMethod is Addressing.MappingMethod.Upnp or Addressing.MappingMethod.NatPmp or Addressing.MappingMethod.Pcp
+                                  && e.MappedPort != 0 && target.Equals(e.PublicEndPoint))
+            ? PortMapName
+            : StrategyName;
+
     private static async Task<AttemptOutcome> DialAsync(ConnectContext context, IPEndPoint target, string strategy, bool initiated, CancellationToken cancellationToken)
     {
         var socket = await TcpDialer.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
@@ -45,7 +55,8 @@ public sealed class DirectStrategy : IConnectStrategy
             handshake.CancelAfter(context.Options.HandshakeTimeout);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(
                 new System.Net.Sockets.NetworkStream(socket, ownsSocket: false), context.Local, TlsRole.Client, context.Remote.NodeId, handshake.Token).ConfigureAwait(false);
-            return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, strategy, context.Time.GetElapsedTime(context.StartedAt), initiated));
+            var reported = strategy == StrategyName ? NameFor(context.Remote, target) : strategy; // a direct dial to a mapped port says "portmap"
+            return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, reported, context.Time.GetElapsedTime(context.StartedAt), initiated));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
