@@ -9,11 +9,22 @@ namespace Burrow.Cli.Commands;
 /// <summary><c>burrow connect ADDRESS</c>: connects to a peer, then behaves like netcat.</summary>
 internal static class ConnectCommand
 {
+    private static readonly Option<string[]> Rendezvous = new("--rendezvous")
+    {
+        Description = "A rendezvous server HOST:PORT to register at (repeatable): needed for reverse connect, hole punching and relay, through a rendezvous the peer's address names too.",
+    };
+
+    private static readonly Option<string?> Strategy = new("--strategy")
+    {
+        Description = "Use only this strategy (direct, reverse, punch, relay), for tests and diagnosis.",
+    };
+
     public static Command Create()
     {
         var address = new Argument<string>("address") { Description = "The peer's Burrow address (burrow1…)." };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to give all strategies together.", DefaultValueFactory = _ => 10 };
         var command = new Command("connect", "Connect to a peer; then stdin goes to the peer and the peer's bytes to stdout.") { address, timeout };
+        AddDialOptions(command);
         command.SetAction(async (parse, ct) =>
         {
             var reporter = new Reporter(parse.GetValue(CommonOptions.Json), Console.Error);
@@ -25,6 +36,23 @@ internal static class ConnectCommand
                 (connection, token) => PeerSession.RunAsync(connection, reporter, token), ct);
         });
         return command;
+    }
+
+    /// <summary>The options of a dialing node (<c>--rendezvous</c>, <c>--strategy</c>); shared by <c>connect</c> and <c>send</c>.</summary>
+    public static void AddDialOptions(Command command)
+    {
+        command.Options.Add(Rendezvous);
+        command.Options.Add(Strategy);
+        command.Validators.Add(result =>
+        {
+            foreach (var server in result.GetValue(Rendezvous) ?? [])
+            {
+                if (!SignalEndpoint.TryParse(server, out _))
+                {
+                    result.AddError($"--rendezvous '{server}' is not a HOST:PORT.");
+                }
+            }
+        });
     }
 
     /// <summary>
@@ -43,17 +71,31 @@ internal static class ConnectCommand
         {
             return reporter.Fail(ExitCodes.BadInput, e.Code, e.Message, new() { ["reason"] = e.Reason.ToString() });
         }
+        SignalEndpoint[] rendezvous = [.. (parse.GetValue(Rendezvous) ?? []).Select(s => SignalEndpoint.TryParse(s, out var e) ? e! : throw new InvalidOperationException())];
         await using var cli = await CliNode.StartAsync(parse, options => options with
         {
-            ListenEndpoints = [], // a dialer needs no listener
+            // A dialer needs no listener, unless a rendezvous lets the peer connect back (reverse connect).
+            ListenEndpoints = rendezvous.Length > 0 ? options.ListenEndpoints : [],
+            Rendezvous = rendezvous,
             Connect = options.Connect with { Timeout = TimeSpan.FromSeconds(timeoutSeconds) },
         }, ct);
         var node = cli.Node;
+        foreach (var client in node.Rendezvous)
+        {
+            try
+            {
+                await client.WaitRegisteredAsync(ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
+            }
+            catch (TimeoutException)
+            {
+                reporter.Event("rendezvous_unreachable", new JsonObject { ["rendezvous"] = client.Server.ToString() });
+            }
+        }
         reporter.Say($"connecting to [bold]{remote.NodeId.ToShortString()}…[/]");
         Burrow.Transport.PeerConnection connection;
         try
         {
-            connection = await node.ConnectAsync(remote, ct);
+            connection = await node.ConnectWithAsync(remote, parse.GetValue(Strategy), ct);
         }
         catch (ConnectFailedException e)
         {

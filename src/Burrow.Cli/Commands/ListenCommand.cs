@@ -17,6 +17,7 @@ internal static class ListenCommand
     private static readonly Option<string[]> Bind = new("--bind") { Description = "Local IP to listen on (repeatable). Default: every interface, IPv6 and IPv4.", AllowMultipleArgumentsPerToken = false };
     private static readonly Option<string[]> Manual = new("--public") { Description = "A public IP:PORT forwarded to this node by hand (repeatable); advertised as a manual mapping." };
     private static readonly Option<bool> Portmap = new("--portmap") { Description = "Ask the gateway to forward a public port (PCP, NAT-PMP or UPnP IGD) and advertise it; deleted on exit." };
+    private static readonly Option<string[]> Relay = new("--relay") { Description = "A relay HOST:PORT to advertise (repeatable): a peer that cannot connect otherwise asks this node to meet there." };
     private static readonly Option<string[]> Rendezvous = new("--rendezvous") { Description = "A rendezvous server HOST:PORT to register at (repeatable); the address then names it, so peers can signal this node." };
 
     public static Command Create()
@@ -36,8 +37,16 @@ internal static class ListenCommand
         command.Options.Add(Manual);
         command.Options.Add(Portmap);
         command.Options.Add(Rendezvous);
+        command.Options.Add(Relay);
         command.Validators.Add(result =>
         {
+            foreach (var relay in result.GetValue(Relay) ?? [])
+            {
+                if (!SignalEndpoint.TryParse(relay, out _))
+                {
+                    result.AddError($"--relay '{relay}' is not a HOST:PORT.");
+                }
+            }
             foreach (var ip in result.GetValue(Bind) ?? [])
             {
                 if (!IPAddress.TryParse(ip, out _))
@@ -83,6 +92,7 @@ internal static class ListenCommand
             {
                 ManualPublicEndpoints = [.. (parse.GetValue(Manual) ?? []).Select(IPEndPoint.Parse)],
                 Rendezvous = [.. (parse.GetValue(Rendezvous) ?? []).Select(s => SignalEndpoint.TryParse(s, out var e) ? e! : throw new InvalidOperationException())],
+                Relays = [.. (parse.GetValue(Relay) ?? []).Select(s => SignalEndpoint.TryParse(s, out var e) ? e! : throw new InvalidOperationException())],
                 Reachability = mapper is null ? [] : [mapper],
             };
             return binds.Length > 0 ? options with { ListenEndpoints = [.. binds.Select(ip => new IPEndPoint(IPAddress.Parse(ip), listenPort))] }

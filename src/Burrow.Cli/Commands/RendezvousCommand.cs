@@ -12,9 +12,10 @@ internal static class RendezvousCommand
     public static Command Create()
     {
         var listen = new Option<string>("--listen") { Description = "IP:PORT to accept nodes on (port 0: any free port).", Required = true };
-        var command = new Command("rendezvous", "Run a rendezvous server: nodes register, learn their public endpoint and the time, and signal each other.")
+        var relay = new Option<string?>("--relay") { Description = "Also run a relay on IP:PORT (the last resort for peers that cannot connect directly)." };
+        var command = new Command("rendezvous", "Run a rendezvous server: nodes register, learn their public endpoint and the time, and signal each other; with --relay, a relay too.")
         {
-            listen,
+            listen, relay,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -22,6 +23,11 @@ internal static class RendezvousCommand
             if (!IPEndPoint.TryParse(parse.GetValue(listen) ?? "", out var endpoint) || !parse.GetValue(listen)!.Contains(':', StringComparison.Ordinal))
             {
                 return reporter.Fail(ExitCodes.BadInput, "usage", $"--listen '{parse.GetValue(listen)}' is not an IP:PORT.");
+            }
+            IPEndPoint? relayEndpoint = null;
+            if (parse.GetValue(relay) is { } relayText && (!IPEndPoint.TryParse(relayText, out relayEndpoint) || !relayText.Contains(':', StringComparison.Ordinal)))
+            {
+                return reporter.Fail(ExitCodes.BadInput, "usage", $"--relay '{relayText}' is not an IP:PORT.");
             }
             var (identity, _, _) = await NodeFactory.LoadIdentityAsync(parse, ct);
             using var logging = NodeFactory.Logging(parse);
@@ -33,11 +39,18 @@ internal static class RendezvousCommand
                     Identity = identity,
                     LoggerFactory = logging,
                 }, ct);
+                await using var relayServer = relayEndpoint is null ? null
+                    : Burrow.Relay.RelayServer.Start(new Burrow.Relay.RelayServerOptions { ListenEndpoints = [relayEndpoint], LoggerFactory = logging });
                 reporter.Event("listening", new JsonObject
                 {
                     ["nodeId"] = server.NodeId.ToString(),
                     ["endpoint"] = server.LocalEndPoint.ToString(),
+                    ["relay"] = relayServer?.EndPoints[0].ToString(),
                 });
+                if (relayServer is not null)
+                {
+                    reporter.Say($"relay listening on [bold]{relayServer.EndPoints[0]}[/]");
+                }
                 reporter.Say($"rendezvous [bold]{server.NodeId.ToShortString()}…[/] listening on [bold]{server.LocalEndPoint}[/] (Ctrl-C to stop)");
                 try
                 {

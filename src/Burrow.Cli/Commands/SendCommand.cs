@@ -12,6 +12,7 @@ internal static class SendCommand
         var address = new Argument<string>("address") { Description = "The receiver's Burrow address (burrow1…), as printed by 'burrow receive'." };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to give all strategies together.", DefaultValueFactory = _ => 10 };
         var command = new Command("send", "Send a file to a peer running 'burrow receive', with a progress bar and an end-to-end SHA-256 check.") { file, address, timeout };
+        ConnectCommand.AddDialOptions(command);
         command.SetAction(async (parse, ct) =>
         {
             var reporter = new Reporter(parse.GetValue(CommonOptions.Json), Console.Error);
