@@ -38,3 +38,10 @@ public sealed class ConnectFailedException(string message, IReadOnlyList<Connect
 {
     public IReadOnlyList<Connect.StrategyAttempt> Attempts { get; } = attempts;
 }
+
+/// <summary>Bytes that were expected to be a STUN message are not one (see <see cref="Reason"/>).</summary>
+public sealed class StunFormatException(Probing.Stun.StunDecodeError reason)
+    : BurrowException("bad_stun_message", $"not a valid STUN message: {reason}")
+{
+    public Probing.Stun.StunDecodeError Reason { get; } = reason;
+}
