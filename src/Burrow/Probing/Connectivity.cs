@@ -1,0 +1,38 @@
+using Burrow.Addressing;
+
+namespace Burrow.Probing;
+
+/// <summary>What a NAT profile means for getting a TCP connection in.</summary>
+public enum Connectivity
+{
+    /// <summary>Peers can dial this node's public endpoint.</summary>
+    ReachableDirectly,
+    /// <summary>Not dialable, but the public port is predictable: simultaneous open (hole punching) can work.</summary>
+    Punchable,
+    /// <summary>The public port cannot be predicted (or nothing could be measured): only a relay is sure to work.</summary>
+    NeedsRelay,
+}
+
+/// <summary>The verdict of a whole probe for one address family.</summary>
+public sealed record NatVerdict(MappingVerdict TcpMapping, FilteringVerdict TcpFiltering, MappingVerdict? UdpMapping, FilteringVerdict? UdpFiltering)
+{
+    /// <summary>The behaviour to advertise in the node's address (TCP: what Burrow connects with).</summary>
+    public NatBehavior Behavior => new(TcpMapping.Mapping, TcpFiltering.Filtering, TcpMapping.Delta);
+
+    public Connectivity Connectivity => (TcpMapping.Mapping, TcpFiltering.Filtering) switch
+    {
+        (NatMapping.Open or NatMapping.PortPreserving or NatMapping.EndpointIndependent, NatFiltering.Open) => Connectivity.ReachableDirectly,
+        (NatMapping.Open or NatMapping.PortPreserving or NatMapping.EndpointIndependent or NatMapping.Sequential, _) => Connectivity.Punchable,
+        _ => Connectivity.NeedsRelay,
+    };
+
+    /// <summary>The lower of the TCP mapping and filtering confidences.</summary>
+    public ProbeConfidence Confidence => (ProbeConfidence)Math.Min((int)TcpMapping.Confidence, (int)TcpFiltering.Confidence);
+
+    public static string Describe(Connectivity connectivity) => connectivity switch
+    {
+        Connectivity.ReachableDirectly => "reachable directly",
+        Connectivity.Punchable => "punchable",
+        _ => "needs relay",
+    };
+}
