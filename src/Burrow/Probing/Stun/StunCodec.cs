@@ -48,6 +48,15 @@ public static class StunCodec
             reason.CopyTo(value, 4);
             writer.Attribute(StunAttribute.ErrorCode, value);
         }
+        if (message.Class == StunClass.ErrorResponse && message.UnknownRequired.Count > 0)
+        {
+            var value = new byte[message.UnknownRequired.Count * 2];
+            for (var i = 0; i < message.UnknownRequired.Count; i++)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(value.AsSpan(i * 2), message.UnknownRequired[i]);
+            }
+            writer.Attribute(StunAttribute.UnknownAttributes, value);
+        }
         if (message.ConnectBack)
         {
             writer.Attribute(StunAttribute.BurrowConnectBack, []);

@@ -1,0 +1,228 @@
+using System.Net;
+using System.Net.Sockets;
+using Burrow.Addressing;
+using Burrow.Probing.Stun;
+using Microsoft.Extensions.Logging;
+
+namespace Burrow.Probing;
+
+/// <summary>
+/// The driver of NAT classification: it opens the flows <see cref="MappingClassifier"/> asks for and feeds it
+/// what the servers saw. Per address family of the servers:
+/// <list type="number">
+/// <item>TCP, all from one local port (SO_REUSEPORT, with a listener on it as a punching peer has): one flow per
+/// planned server endpoint, one after the other. The first flow stays open and asks the server to connect back
+/// from its other address (drop / RST / open).</item>
+/// <item>Then UDP from the same port number: the same mapping plan over all four server endpoints (RFC 5780
+/// §4.3), and the filtering tests II and III (§4.4) in parallel with the connect-back's wait.</item>
+/// </list>
+/// TCP mapping flows run strictly one after the other and before any UDP flow, so a sequential NAT's counter
+/// advances once per probe.
+/// </summary>
+public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
+{
+    private readonly ILogger _logger = options.LoggerFactory.CreateLogger<NatProber>();
+    private readonly CancellationTokenSource _disposed = new();
+
+    /// <summary>Probes once per address family of the servers. Disposing the prober cancels a probe in progress.</summary>
+    public async Task<ProbeReport> ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        cancellationToken = linked.Token;
+        var started = options.TimeProvider.GetTimestamp();
+        var families = new List<FamilyProbe>();
+        foreach (var group in options.Servers.GroupBy(s => s.AddressFamily))
+        {
+            families.Add(await ProbeFamilyAsync(group.Key, [.. group], cancellationToken));
+        }
+        var report = new ProbeReport(families, options.Servers, options.TimeProvider.GetElapsedTime(started));
+        foreach (var family in families)
+        {
+            ProbingLog.ProbeDone(_logger, family.Elapsed.TotalMilliseconds, family.Verdict.Behavior.ToString(), NatVerdict.Describe(family.Verdict.Connectivity));
+        }
+        return report;
+    }
+
+    private async Task<FamilyProbe> ProbeFamilyAsync(AddressFamily family, IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
+    {
+        var started = options.TimeProvider.GetTimestamp();
+        using var listener = ProbeSockets.Bind(new IPEndPoint(ProbeSockets.Any(family), options.LocalPort), SocketType.Stream);
+        listener.Listen(16);
+        var local = new IPEndPoint(ProbeSockets.Any(family), ((IPEndPoint)listener.LocalEndPoint!).Port);
+        using var stopAccepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var accepting = AcceptAndCloseAsync(listener, stopAccepting.Token);
+
+        // TCP: the first flow to each server learns its other address; the first one stays for the connect-back
+        var firsts = new List<(IPEndPoint Server, IPEndPoint? Other, MappingObservation Observation)>();
+        StunTcpConnection? held = null;
+        foreach (var server in servers)
+        {
+            var (observation, response, connection) = await TcpFlowAsync(local, server, keep: held is null, cancellationToken);
+            held ??= connection;
+            firsts.Add((server, response?.Message.OtherAddress, observation));
+        }
+        var connectBack = held is not null && firsts[0].Other is not null
+            ? ConnectBackAsync(held, cancellationToken)
+            : Task.FromResult<ConnectBackOutcome?>(null);
+
+        var tcp = new MappingClassifier(ProbePlan.For([.. firsts.Select(f => (f.Server, f.Other))]));
+        foreach (var first in firsts)
+        {
+            tcp.Observe(first.Observation);
+        }
+        while (tcp.NextTarget is { } target)
+        {
+            tcp.Observe((await TcpFlowAsync(local, target, keep: false, cancellationToken)).Observation);
+        }
+
+        MappingVerdict? udpMapping = null;
+        FilteringVerdict? udpFiltering = null;
+        if (options.Udp)
+        {
+            (udpMapping, udpFiltering) = await ProbeUdpAsync(local.Port, servers, cancellationToken);
+        }
+        var tcpFiltering = FilteringVerdict.FromConnectBack(await connectBack);
+        if (held is not null)
+        {
+            await held.DisposeAsync();
+        }
+        await stopAccepting.CancelAsync();
+        await accepting;
+        var verdict = new NatVerdict(tcp.Verdict(), tcpFiltering, udpMapping, udpFiltering);
+        return new FamilyProbe(family, local.Port, verdict, options.TimeProvider.GetElapsedTime(started));
+    }
+
+    /// <summary>One TCP flow from the probe port: connect, one binding request, the mapping the server saw.</summary>
+    private async Task<(MappingObservation Observation, StunResponse? Response, StunTcpConnection? Kept)> TcpFlowAsync(
+        IPEndPoint local, IPEndPoint server, bool keep, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.FlowTimeout);
+        StunTcpConnection? connection = null;
+        try
+        {
+            connection = await StunTcpConnection.ConnectAsync(local, server, options.TimeProvider, deadline.Token);
+            var response = await connection.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()), deadline.Token);
+            var observation = new MappingObservation(server, connection.LocalEndPoint, response.Message.Mapped);
+            ProbingLog.MappingProbe(_logger, "tcp", server.ToString(), $"{observation.Mapped}");
+            var kept = keep ? connection : null;
+            if (!keep)
+            {
+                await connection.DisposeAsync();
+            }
+            return (observation, response, kept);
+        }
+        catch (Exception e) when (e is SocketException or IOException or BurrowException
+                                   || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            ProbingLog.MappingProbe(_logger, "tcp", server.ToString(), $"no answer ({e.Message})");
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+            return (new MappingObservation(server, local, null), null, null);
+        }
+    }
+
+    private async Task<ConnectBackOutcome?> ConnectBackAsync(StunTcpConnection connection, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ConnectBackWait);
+        try
+        {
+            var response = await connection.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()) with { ConnectBack = true }, deadline.Token);
+            return response.Message.ConnectBackResult;
+        }
+        catch (Exception e) when (e is SocketException or IOException or BurrowException
+                                   || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return null;
+        }
+    }
+
+    private async Task<(MappingVerdict, FilteringVerdict)> ProbeUdpAsync(int port, IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
+    {
+        var family = servers[0].AddressFamily;
+        StunUdpClient client;
+        try
+        {
+            client = StunUdpClient.Bind(new IPEndPoint(ProbeSockets.Any(family), port), options.TimeProvider, _logger);
+        }
+        catch (SocketException)
+        {
+            client = StunUdpClient.Bind(new IPEndPoint(ProbeSockets.Any(family), 0), options.TimeProvider, _logger);
+        }
+        await using (client)
+        {
+            var schedule = StunRetransmission.Default;
+            var firsts = new List<(IPEndPoint Server, IPEndPoint? Other, MappingObservation Observation)>();
+            foreach (var server in servers)
+            {
+                var response = await client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()), server, options.FlowTimeout, schedule, cancellationToken);
+                if (response is not null && firsts.Count == 0)
+                {
+                    // a measured round trip allows a shorter RTO than the RFC's 500 ms default (RFC 8489 §6.2.1)
+                    schedule = schedule with { InitialRto = TimeSpan.FromMilliseconds(Math.Clamp(response.RoundTrip.TotalMilliseconds * 4, 25, 500)) };
+                }
+                firsts.Add((server, response?.Message.OtherAddress, new MappingObservation(server, Local(client, server), response?.Message.Mapped)));
+            }
+            var plan = ProbePlan.For([.. firsts.Select(f => (f.Server, f.Other))]);
+            var mapping = new MappingClassifier(plan with { MinimumProbes = plan.Targets.Count });
+            foreach (var first in firsts)
+            {
+                mapping.Observe(first.Observation);
+            }
+            while (mapping.NextTarget is { } target)
+            {
+                var response = await client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()), target, options.FlowTimeout, schedule, cancellationToken);
+                mapping.Observe(new MappingObservation(target, Local(client, target), response?.Message.Mapped));
+            }
+
+            var filtering = FilteringVerdict.Unknown;
+            if (firsts.FirstOrDefault(f => f.Other is not null) is { Other: not null } rfc5780)
+            {
+                var both = client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()) with { ChangeRequest = StunChange.Ip | StunChange.Port },
+                    rfc5780.Server, options.FilterWait, schedule, cancellationToken);
+                var portOnly = client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()) with { ChangeRequest = StunChange.Port },
+                    rfc5780.Server, options.FilterWait, schedule, cancellationToken);
+                filtering = FilteringVerdict.FromChangeRequests(IsSuccess(await both), IsSuccess(await portOnly));
+            }
+            return (mapping.Verdict(), filtering);
+        }
+    }
+
+    private static bool IsSuccess(StunResponse? response) => response?.Message.Class == StunClass.SuccessResponse;
+
+    /// <summary>The local endpoint of UDP datagrams to <paramref name="server"/> (the route's source address).</summary>
+    private static IPEndPoint Local(StunUdpClient client, IPEndPoint server)
+    {
+        using var probe = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        probe.Connect(server);  // no packet: only asks the kernel which source address the route uses
+        return new IPEndPoint(((IPEndPoint)probe.LocalEndPoint!).Address, client.LocalEndPoint.Port);
+    }
+
+    private static async Task AcceptAndCloseAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        // a connect-back that gets through is accepted and closed: that it connected is the answer
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var inbound = await listener.AcceptAsync(cancellationToken);
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync();
+    }
+}
