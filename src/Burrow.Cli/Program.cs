@@ -11,6 +11,8 @@ var root = new RootCommand("Burrow: direct, encrypted TCP connections between pe
     ListenCommand.Create(),
     ConnectCommand.Create(),
     DemoCommand.Create(),
+    ProbeCommand.Create(),
+    StunServerCommand.Create(),
 };
 root.Options.Add(CommonOptions.Json);
 root.Options.Add(CommonOptions.Identity);
