@@ -33,5 +33,5 @@ internal static class StunAttribute
 
     /// <summary>Known types that need no handling here (authentication we do not use, legacy, padding).</summary>
     public static bool IsKnownIgnored(ushort type) => type is Username or Realm or Nonce or MessageIntegritySha256
-        or PasswordAlgorithm or UserHash or UnknownAttributes or Padding or ResponsePort or AlternateServer;
+        or PasswordAlgorithm or UserHash or UnknownAttributes or Padding or AlternateServer;
 }

@@ -12,8 +12,11 @@ namespace Burrow.Probing.Stun;
 /// </summary>
 public static class StunCodec
 {
-    /// <summary>The largest message Burrow reads or writes (STUN over UDP stays below the path MTU).</summary>
-    public const int MaxMessageLength = 1280;
+    /// <summary>
+    /// The largest message Burrow reads: room for RFC 5780's PADDING test (a 1,500-byte attribute) and little
+    /// more, so no peer makes it allocate much.
+    /// </summary>
+    public const int MaxMessageLength = 2048;
 
     public static byte[] Encode(StunMessage message, bool fingerprint = true)
     {
@@ -38,6 +41,10 @@ public static class StunCodec
         if (message.ChangeRequest != StunChange.None)
         {
             writer.Attribute(StunAttribute.ChangeRequest, [0, 0, 0, (byte)message.ChangeRequest]);
+        }
+        if (message.ResponsePort is { } responsePort)
+        {
+            writer.Attribute(StunAttribute.ResponsePort, [(byte)(responsePort >> 8), (byte)responsePort, 0, 0]);
         }
         if (message.Error is { } error)
         {
@@ -191,6 +198,8 @@ public static class StunCodec
                 return TryAddress(value, id, xored: false, out var other) && Set(ref message, message with { OtherAddress = other });
             case StunAttribute.ChangeRequest:
                 return value.Length == 4 && Set(ref message, message with { ChangeRequest = (StunChange)(value[3] & 0x06) });
+            case StunAttribute.ResponsePort:
+                return value.Length == 4 && Set(ref message, message with { ResponsePort = BinaryPrimitives.ReadUInt16BigEndian(value) });
             case StunAttribute.ErrorCode:
                 if (value.Length < 4 || value[2] is < 3 or > 6 || value[3] > 99)
                 {

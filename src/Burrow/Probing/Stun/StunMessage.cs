@@ -93,6 +93,8 @@ public sealed record StunMessage(StunClass Class, ushort Method, StunTransaction
     public IPEndPoint? OtherAddress { get; init; }
     /// <summary>RFC 5780: in a request, where the response should come from.</summary>
     public StunChange ChangeRequest { get; init; }
+    /// <summary>RFC 5780: in a UDP request, the port (on the requester's address) to send the response to.</summary>
+    public int? ResponsePort { get; init; }
     public StunError? Error { get; init; }
     public string? Software { get; init; }
     /// <summary>Burrow (TCP only): asks the server to connect back to this connection's observed address.</summary>

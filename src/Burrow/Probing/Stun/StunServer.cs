@@ -161,7 +161,9 @@ public sealed class StunServer : IAsyncDisposable
                 var from = _udp[answer.FromIp, answer.FromPort] ?? socket;
                 try
                 {
-                    await from.SendToAsync(StunCodec.Encode(answer.Response), SocketFlags.None, client, _stop.Token);
+                    // RFC 5780 §7.5 RESPONSE-PORT: another port, but always the requester's own address
+                    var to = request.ResponsePort is { } responsePort and > 0 ? new IPEndPoint(client.Address, responsePort) : client;
+                    await from.SendToAsync(StunCodec.Encode(answer.Response), SocketFlags.None, to, _stop.Token);
                 }
                 catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
                 {
