@@ -10,14 +10,15 @@ namespace Burrow.Probing;
 /// The driver of NAT classification: it opens the flows <see cref="MappingClassifier"/> asks for and feeds it
 /// what the servers saw. Per address family of the servers:
 /// <list type="number">
+/// <item>UDP filtering (RFC 5780 §4.4) from a socket of its own: one binding request, then tests II and III at
+/// once; their wait overlaps everything below.</item>
 /// <item>TCP, all from one local port (SO_REUSEPORT, with a listener on it as a punching peer has): one flow per
 /// planned server endpoint, one after the other. The first flow stays open and asks the server to connect back
 /// from its other address (drop / RST / open).</item>
-/// <item>Then UDP from the same port number: the same mapping plan over all four server endpoints (RFC 5780
-/// §4.3), and the filtering tests II and III (§4.4) in parallel with the connect-back's wait.</item>
+/// <item>UDP mapping (RFC 5780 §4.3) from the same port number, over all four server endpoints.</item>
 /// </list>
-/// TCP mapping flows run strictly one after the other and before any UDP flow, so a sequential NAT's counter
-/// advances once per probe.
+/// Every new flow starts only after the previous one was answered, so a sequential NAT's counter advances
+/// exactly once per mapping probe.
 /// </summary>
 public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
 {
@@ -52,6 +53,9 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
         using var stopAccepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var accepting = AcceptAndCloseAsync(listener, stopAccepting.Token);
 
+        // UDP filtering first, from a socket of its own: once its one mapping exists, its wait overlaps the rest
+        var udpFiltering = options.Udp ? await StartUdpFilteringAsync(servers[0], cancellationToken) : null;
+
         // TCP: the first flow to each server learns its other address; the first one stays for the connect-back
         var firsts = new List<(IPEndPoint Server, IPEndPoint? Other, MappingObservation Observation)>();
         StunTcpConnection? held = null;
@@ -75,12 +79,7 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
             tcp.Observe((await TcpFlowAsync(local, target, keep: false, cancellationToken)).Observation);
         }
 
-        MappingVerdict? udpMapping = null;
-        FilteringVerdict? udpFiltering = null;
-        if (options.Udp)
-        {
-            (udpMapping, udpFiltering) = await ProbeUdpAsync(local.Port, servers, cancellationToken);
-        }
+        var udpMapping = options.Udp ? await ProbeUdpMappingAsync(local.Port, servers, cancellationToken) : null;
         var tcpFiltering = FilteringVerdict.FromConnectBack(await connectBack);
         if (held is not null)
         {
@@ -88,7 +87,7 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
         }
         await stopAccepting.CancelAsync();
         await accepting;
-        var verdict = new NatVerdict(tcp.Verdict(), tcpFiltering, udpMapping, udpFiltering);
+        var verdict = new NatVerdict(tcp.Verdict(), tcpFiltering, udpMapping, udpFiltering is null ? null : await udpFiltering);
         return new FamilyProbe(family, local.Port, verdict, options.TimeProvider.GetElapsedTime(started));
     }
 
@@ -140,7 +139,48 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
         }
     }
 
-    private async Task<(MappingVerdict, FilteringVerdict)> ProbeUdpAsync(int port, IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
+    /// <summary>
+    /// RFC 5780 §4.4 from a fresh socket: one binding request to the server (its answer proves the mapping
+    /// exists and says whether the server has another address), then tests II (answer from the other address
+    /// and port) and III (from the other port) at once. Returns when the mapping exists; the task it returns
+    /// completes after the filtering wait. The socket never sends anywhere else, so only the filtering lets an
+    /// answer from elsewhere in.
+    /// </summary>
+    private async Task<Task<FilteringVerdict>> StartUdpFilteringAsync(IPEndPoint server, CancellationToken cancellationToken)
+    {
+        var client = StunUdpClient.Bind(new IPEndPoint(ProbeSockets.Any(server.AddressFamily), 0), options.TimeProvider, _logger);
+        try
+        {
+            var first = await client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()), server, options.FlowTimeout, StunRetransmission.Default, cancellationToken);
+            if (first?.Message.OtherAddress is null)
+            {
+                await client.DisposeAsync();
+                return Task.FromResult(FilteringVerdict.Unknown);
+            }
+            return RunAsync(client, first.RoundTrip);
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+
+        async Task<FilteringVerdict> RunAsync(StunUdpClient owned, TimeSpan roundTrip)
+        {
+            await using (owned)
+            {
+                var schedule = ScheduleFor(roundTrip);
+                var both = owned.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()) with { ChangeRequest = StunChange.Ip | StunChange.Port },
+                    server, options.FilterWait, schedule, cancellationToken);
+                var portOnly = owned.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()) with { ChangeRequest = StunChange.Port },
+                    server, options.FilterWait, schedule, cancellationToken);
+                return FilteringVerdict.FromChangeRequests(Answered(await both), Answered(await portOnly));
+            }
+        }
+    }
+
+    /// <summary>RFC 5780 §4.3: the mapping plan over every server endpoint, from the probe port (UDP).</summary>
+    private async Task<MappingVerdict> ProbeUdpMappingAsync(int port, IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
     {
         var family = servers[0].AddressFamily;
         StunUdpClient client;
@@ -161,8 +201,7 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
                 var response = await client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()), server, options.FlowTimeout, schedule, cancellationToken);
                 if (response is not null && firsts.Count == 0)
                 {
-                    // a measured round trip allows a shorter RTO than the RFC's 500 ms default (RFC 8489 §6.2.1)
-                    schedule = schedule with { InitialRto = TimeSpan.FromMilliseconds(Math.Clamp(response.RoundTrip.TotalMilliseconds * 4, 25, 500)) };
+                    schedule = ScheduleFor(response.RoundTrip);
                 }
                 firsts.Add((server, response?.Message.OtherAddress, new MappingObservation(server, Local(client, server), response?.Message.Mapped)));
             }
@@ -177,21 +216,17 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
                 var response = await client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()), target, options.FlowTimeout, schedule, cancellationToken);
                 mapping.Observe(new MappingObservation(target, Local(client, target), response?.Message.Mapped));
             }
-
-            var filtering = FilteringVerdict.Unknown;
-            if (firsts.FirstOrDefault(f => f.Other is not null) is { Other: not null } rfc5780)
-            {
-                var both = client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()) with { ChangeRequest = StunChange.Ip | StunChange.Port },
-                    rfc5780.Server, options.FilterWait, schedule, cancellationToken);
-                var portOnly = client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()) with { ChangeRequest = StunChange.Port },
-                    rfc5780.Server, options.FilterWait, schedule, cancellationToken);
-                filtering = FilteringVerdict.FromChangeRequests(IsSuccess(await both), IsSuccess(await portOnly));
-            }
-            return (mapping.Verdict(), filtering);
+            return mapping.Verdict();
         }
     }
 
-    private static bool IsSuccess(StunResponse? response) => response?.Message.Class == StunClass.SuccessResponse;
+    /// <summary>A measured round trip allows a shorter RTO than the RFC's 500 ms default (RFC 8489 §6.2.1).</summary>
+    private static StunRetransmission ScheduleFor(TimeSpan roundTrip) =>
+        StunRetransmission.Default with { InitialRto = TimeSpan.FromMilliseconds(Math.Clamp(roundTrip.TotalMilliseconds * 4, 25, 500)) };
+
+    /// <summary>Answered (true), not answered (false), or refused with an error: the test does not apply (null).</summary>
+    private static bool? Answered(StunResponse? response) =>
+        response is null ? false : response.Message.Class == StunClass.SuccessResponse ? true : null;
 
     /// <summary>The local endpoint of UDP datagrams to <paramref name="server"/> (the route's source address).</summary>
     private static IPEndPoint Local(StunUdpClient client, IPEndPoint server)
