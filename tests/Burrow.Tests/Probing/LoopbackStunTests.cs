@@ -106,4 +106,21 @@ public class LoopbackStunTests
         Assert.Equal(Connectivity.ReachableDirectly, report.Connectivity);
         Assert.Equal(3, verdict.TcpMapping.Observations.Count);  // as many probes as the verdict needs
     }
+
+    [Fact]
+    public async Task Ipv6_server_without_alternate_gives_a_mapping_and_leaves_filtering_unknown()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = StunServer.Start(new StunServerOptions { Primary = new IPEndPoint(IPAddress.IPv6Loopback, 0) });
+        await using var prober = new NatProber(new NatProberOptions { Servers = [server.Primary] });
+        var family = Assert.Single((await prober.ProbeAsync(ct)).Families);
+
+        Assert.Equal(System.Net.Sockets.AddressFamily.InterNetworkV6, family.Family);
+        Assert.Equal(NatMapping.Open, family.Verdict.TcpMapping.Mapping);
+        Assert.Equal(IPAddress.IPv6Loopback, family.Verdict.TcpMapping.PublicAddress);
+        Assert.Equal(ProbeConfidence.Low, family.Verdict.TcpMapping.Confidence);   // one server endpoint only
+        Assert.Equal(NatFiltering.Unknown, family.Verdict.TcpFiltering.Filtering);  // no other address to connect back from
+        Assert.Equal(Rfc5780Filtering.Unknown, family.Verdict.UdpFiltering?.Rfc5780);
+        Assert.Equal(Connectivity.Punchable, family.Verdict.Connectivity);          // open mapping, filtering not known
+    }
 }
