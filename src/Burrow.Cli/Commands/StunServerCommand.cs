@@ -11,7 +11,7 @@ internal static class StunServerCommand
 {
     public static Command Create()
     {
-        var listen = new Option<string>("--listen", "-l") { Description = "IP:PORT to answer on.", Required = true };
+        var listen = new Option<string>("--listen", "-l") { Description = "IP:PORT to answer on (port 0: one chosen by the system, shown in the listening event).", Required = true };
         var alt = new Option<string?>("--alt") { Description = "A second IP:PORT (another address and another port): enables the RFC 5780 tests and TCP connect-back." };
         var command = new Command("stun-server", "Run a STUN server (UDP and TCP) until interrupted.") { listen, alt };
         command.SetAction(async (parse, ct) =>
@@ -26,7 +26,7 @@ internal static class StunServerCommand
             {
                 return reporter.Fail(ExitCodes.BadInput, "usage", $"--alt '{altText}' is not an IP:PORT.");
             }
-            if (alternate is not null && (alternate.Address.Equals(primary.Address) || alternate.Port == primary.Port || alternate.AddressFamily != primary.AddressFamily))
+            if (alternate is not null && (alternate.Address.Equals(primary.Address) || (alternate.Port == primary.Port && primary.Port != 0) || alternate.AddressFamily != primary.AddressFamily))
             {
                 return reporter.Fail(ExitCodes.BadInput, "usage", "--alt needs another IP address of the same family and another port than --listen.");
             }
@@ -55,6 +55,6 @@ internal static class StunServerCommand
     private static bool TryEndpoint(string? text, out IPEndPoint endpoint)
     {
         endpoint = null!;
-        return text is not null && text.Contains(':') && IPEndPoint.TryParse(text, out endpoint!) && endpoint.Port is > 0 and <= 65535;
+        return text is not null && text.Contains(':') && IPEndPoint.TryParse(text, out endpoint!) && endpoint.Port is >= 0 and <= 65535;
     }
 }
