@@ -59,7 +59,7 @@ internal static class ProbeCommand
                 return ExitCodes.Interrupted;
             }
             ProbeOutput.Show(reporter, report);
-            var answered = report.Families.Any(f => f.Verdict.TcpMapping.PublicAddress is not null);
+            var answered = report.Families.Any(f => f.Verdict.TcpMapping.PublicAddress is not null || f.Verdict.UdpMapping?.PublicAddress is not null);
             return answered ? ExitCodes.Success
                 : reporter.Fail(ExitCodes.ConnectionFailed, "probe_failed", "no STUN server answered");
         });

@@ -95,8 +95,7 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
     private async Task<(MappingObservation Observation, StunResponse? Response, StunTcpConnection? Kept)> TcpFlowAsync(
         IPEndPoint local, IPEndPoint server, bool keep, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.FlowTimeout);
+        using var deadline = new Deadline(options.FlowTimeout, options.TimeProvider, cancellationToken);
         StunTcpConnection? connection = null;
         try
         {
@@ -125,8 +124,7 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
 
     private async Task<ConnectBackOutcome?> ConnectBackAsync(StunTcpConnection connection, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.ConnectBackWait);
+        using var deadline = new Deadline(options.ConnectBackWait, options.TimeProvider, cancellationToken);
         try
         {
             var response = await connection.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()) with { ConnectBack = true }, deadline.Token);

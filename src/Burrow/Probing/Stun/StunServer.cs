@@ -207,8 +207,7 @@ public sealed class StunServer : IAsyncDisposable
             await using var stream = new NetworkStream(socket, ownsSocket: true);
             while (true)
             {
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                idle.CancelAfter(_options.TcpIdleTimeout);
+                using var idle = new Deadline(_options.TcpIdleTimeout, _options.TimeProvider, _stop.Token);
                 if (await StunFraming.ReadAsync(stream, idle.Token) is not { } request)
                 {
                     return;
@@ -248,8 +247,7 @@ public sealed class StunServer : IAsyncDisposable
         {
             using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             socket.Bind(source);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(_options.ConnectBackTimeout);
+            using var deadline = new Deadline(_options.ConnectBackTimeout, _options.TimeProvider, cancellationToken);
             try
             {
                 await socket.ConnectAsync(target, deadline.Token);
@@ -259,7 +257,7 @@ public sealed class StunServer : IAsyncDisposable
             {
                 outcome = ConnectBackOutcome.Reset;
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.Expired && !cancellationToken.IsCancellationRequested)
             {
                 outcome = ConnectBackOutcome.Dropped;
             }
