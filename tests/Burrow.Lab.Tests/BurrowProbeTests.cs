@@ -71,6 +71,22 @@ public sealed class BurrowProbeTests(LabFixture fixture, ITestOutputHelper outpu
                          $"whole process: median {Median(processTimes):F1} ms, max {processTimes[^1]:F1} ms");
     }
 
+    [Theory]
+    [InlineData("cone", true)]
+    [InlineData("nohp", false)]
+    [InlineData("home", false)]
+    [InlineData("open", null)]
+    public async Task Probe_reports_hairpinning_where_the_router_does_it(string router, bool? hairpin)
+    {
+        var lab = fixture.Require();
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await BurrowCli.StartStunServerAsync(lab, ct);
+        var (probed, _) = await ProbeAsync(lab, router + "1", $"{lab.Server.Ip}:{BurrowCli.StunPort}", ct);
+        output.WriteLine(probed.GetRawText());
+        var seen = probed.GetProperty("hairpin");
+        Assert.Equal(hairpin, seen.ValueKind == JsonValueKind.Null ? null : seen.GetBoolean());
+    }
+
     [Fact]
     public async Task Burrow_client_gets_correct_mapped_addresses_from_coturn_over_udp_and_tcp()
     {

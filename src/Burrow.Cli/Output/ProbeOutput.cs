@@ -20,6 +20,7 @@ internal static class ProbeOutput
                 ["localPort"] = family.LocalPort,
                 ["tcp"] = Protocol(verdict.TcpMapping, verdict.TcpFiltering),
                 ["udp"] = verdict.UdpMapping is { } udp ? Protocol(udp, verdict.UdpFiltering ?? FilteringVerdict.Unknown) : null,
+                ["hairpin"] = verdict.Hairpin,
                 ["connectivity"] = NatVerdict.Describe(verdict.Connectivity),
                 ["confidence"] = Name(verdict.Confidence),
                 ["elapsedMs"] = Math.Round(family.Elapsed.TotalMilliseconds, 1),
@@ -69,6 +70,7 @@ internal static class ProbeOutput
         table.AddRow("mapping", Mapping(verdict.TcpMapping), udp is null ? "not probed" : $"{Mapping(udp)} (RFC 5780: {Name(udp.Rfc5780)})");
         table.AddRow("filtering", $"{Name(verdict.TcpFiltering.Filtering)} ({Name(verdict.TcpFiltering.Confidence)} confidence)",
             udp is null ? "not probed" : $"{Name(udpFiltering.Filtering)} (RFC 5780: {Name(udpFiltering.Rfc5780)})");
+        table.AddRow("hairpinning", verdict.Hairpin switch { true => "yes", false => "no", null => "not tested (no NAT)" }, "");
         table.AddRow("flows", $"{verdict.TcpMapping.Observations.Count}", $"{udp?.Observations.Count ?? 0}");
         reporter.Human.MarkupLine($"[bold]{FamilyName(family.Family)}[/], local port {family.LocalPort}, {family.Elapsed.TotalMilliseconds:F0} ms");
         reporter.Human.Write(table);

@@ -16,6 +16,12 @@ public enum Connectivity
 /// <summary>The verdict of a whole probe for one address family.</summary>
 public sealed record NatVerdict(MappingVerdict TcpMapping, FilteringVerdict TcpFiltering, MappingVerdict? UdpMapping, FilteringVerdict? UdpFiltering)
 {
+    /// <summary>
+    /// Whether a connection from this host to its own public TCP mapping came back in (NAT hairpinning), so
+    /// peers behind the same NAT can use the public address; <see langword="null"/>: not tested (no translation).
+    /// </summary>
+    public bool? Hairpin { get; init; }
+
     /// <summary>The behaviour to advertise in the node's address (TCP: what Burrow connects with).</summary>
     public NatBehavior Behavior => new(TcpMapping.Mapping, TcpFiltering.Filtering, TcpMapping.Delta);
 

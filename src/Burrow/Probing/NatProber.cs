@@ -80,14 +80,19 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
         }
 
         var udpMapping = options.Udp ? await ProbeUdpMappingAsync(local.Port, servers, cancellationToken) : null;
+        // hairpinning last (on a hairpinning NAT it is a flow too): towards the first flow's mapping, still open
+        var hairpin = firsts[0].Observation is { Mapped: { } mapped } own && !mapped.Equals(own.Local)
+            ? HairpinAsync(mapped, cancellationToken)
+            : Task.FromResult<bool?>(null);
         var tcpFiltering = FilteringVerdict.FromConnectBack(await connectBack);
+        var hairpins = await hairpin;
         if (held is not null)
         {
             await held.DisposeAsync();
         }
         await stopAccepting.CancelAsync();
         await accepting;
-        var verdict = new NatVerdict(tcp.Verdict(), tcpFiltering, udpMapping, udpFiltering is null ? null : await udpFiltering);
+        var verdict = new NatVerdict(tcp.Verdict(), tcpFiltering, udpMapping, udpFiltering is null ? null : await udpFiltering) { Hairpin = hairpins };
         return new FamilyProbe(family, local.Port, verdict, options.TimeProvider.GetElapsedTime(started));
     }
 
@@ -119,6 +124,25 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
                 await connection.DisposeAsync();
             }
             return (new MappingObservation(server, local, null), null, null);
+        }
+    }
+
+    /// <summary>
+    /// Whether a connection from this host to its own public mapping comes back in (the NAT hairpins): it then
+    /// reaches the probe port's listener. Refused or unanswered within <see cref="NatProberOptions.FilterWait"/>: no.
+    /// </summary>
+    private async Task<bool?> HairpinAsync(IPEndPoint publicEndPoint, CancellationToken cancellationToken)
+    {
+        using var deadline = new Deadline(options.FilterWait, options.TimeProvider, cancellationToken);
+        using var socket = new Socket(publicEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(publicEndPoint, deadline.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException || (e is OperationCanceledException && deadline.Expired && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
         }
     }
 
