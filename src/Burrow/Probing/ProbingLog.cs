@@ -19,6 +19,9 @@ internal static partial class ProbingLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "TCP client {Remote} dropped: {Reason}")]
     public static partial void TcpClientDropped(ILogger logger, string remote, string reason);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "UDP answer to {Client} not sent: {Reason}")]
+    public static partial void UdpSendFailed(ILogger logger, string client, string reason);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Mapping probe {Protocol} to {Target}: {Mapped}")]
     public static partial void MappingProbe(ILogger logger, string protocol, string target, string mapped);
 

@@ -167,7 +167,7 @@ public sealed class StunServer : IAsyncDisposable
                 }
                 catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
                 {
-                    ProbingLog.TcpClientDropped(_logger, client.ToString(), e.Message);
+                    ProbingLog.UdpSendFailed(_logger, client.ToString(), e.Message);
                 }
             }
         }
