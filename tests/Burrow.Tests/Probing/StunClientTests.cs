@@ -11,8 +11,7 @@ public class StunClientTests
     public async Task A_lost_request_is_retransmitted_after_the_rto_and_the_answer_is_taken()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var server = HandMadeServer();
         await using var client = StunUdpClient.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var schedule = StunRetransmission.Default with { InitialRto = TimeSpan.FromMilliseconds(50) };
         var request = StunMessage.BindingRequest(StunTransactionId.New());
@@ -36,8 +35,7 @@ public class StunClientTests
     public async Task A_response_for_another_transaction_is_ignored()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var server = HandMadeServer();
         await using var client = StunUdpClient.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var answer = client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()), (IPEndPoint)server.LocalEndPoint!, TimeSpan.FromMilliseconds(300), cancellationToken: ct);
         var buffer = new byte[2048];
@@ -65,5 +63,13 @@ public class StunClientTests
         var error = await Assert.ThrowsAsync<StunFormatException>(() => connection.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()), ct));
         Assert.Equal(StunDecodeError.NotStun, error.Reason);
         await serving;
+    }
+
+    /// <summary>A bare UDP socket on loopback, playing a server the test drives by hand.</summary>
+    private static Socket HandMadeServer()
+    {
+        var server = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return server;
     }
 }
