@@ -14,9 +14,10 @@ internal static class ProbeCommand
         var server = new Option<string[]>("--server", "-s") { Description = "A STUN server HOST:PORT (repeatable). A Burrow stun-server with --alt gives the full verdict (TCP filtering too)." };
         var localPort = new Option<int>("--local-port") { Description = "The local port every probe leaves from (0: a free one).", DefaultValueFactory = _ => 0 };
         var noUdp = new Option<bool>("--no-udp") { Description = "Probe TCP only." };
+        var bind = new Option<string[]>("--bind") { Description = "A local IP (one interface) to probe from (repeatable): one verdict each. Default: the route's choice, per family." };
         var command = new Command("probe", "Measure how the NAT in front of this machine maps and filters connections, and what that means for peers.")
         {
-            server, localPort, noUdp,
+            server, localPort, noUdp, bind,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,11 +41,21 @@ internal static class ProbeCommand
                 }
                 servers.Add(endpoint);
             }
+            var locals = new List<IPAddress>();
+            foreach (var text in parse.GetValue(bind) ?? [])
+            {
+                if (!IPAddress.TryParse(text, out var ip))
+                {
+                    return reporter.Fail(ExitCodes.BadInput, "usage", $"--bind '{text}' is not an IP address.");
+                }
+                locals.Add(ip);
+            }
             using var logging = NodeFactory.Logging(parse);
             await using var prober = new NatProber(new NatProberOptions
             {
                 Servers = servers,
                 LocalPort = port,
+                LocalAddresses = locals,
                 Udp = !parse.GetValue(noUdp),
                 LoggerFactory = logging,
             });

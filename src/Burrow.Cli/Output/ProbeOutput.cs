@@ -17,6 +17,7 @@ internal static class ProbeOutput
             reporter.Event("probed", new JsonObject
             {
                 ["family"] = FamilyName(family.Family),
+                ["localAddress"] = family.LocalAddress.ToString(),
                 ["localPort"] = family.LocalPort,
                 ["tcp"] = Protocol(verdict.TcpMapping, verdict.TcpFiltering),
                 ["udp"] = verdict.UdpMapping is { } udp ? Protocol(udp, verdict.UdpFiltering ?? FilteringVerdict.Unknown) : null,
@@ -72,7 +73,7 @@ internal static class ProbeOutput
             udp is null ? "not probed" : $"{Name(udpFiltering.Filtering)} (RFC 5780: {Name(udpFiltering.Rfc5780)})");
         table.AddRow("hairpinning", verdict.Hairpin switch { true => "yes", false => "no", null => "not tested (no NAT)" }, "");
         table.AddRow("flows", $"{verdict.TcpMapping.Observations.Count}", $"{udp?.Observations.Count ?? 0}");
-        reporter.Human.MarkupLine($"[bold]{FamilyName(family.Family)}[/], local port {family.LocalPort}, {family.Elapsed.TotalMilliseconds:F0} ms");
+        reporter.Human.MarkupLine($"[bold]{FamilyName(family.Family)}[/] from {Markup.Escape(family.LocalAddress.ToString())} port {family.LocalPort}, {family.Elapsed.TotalMilliseconds:F0} ms");
         reporter.Human.Write(table);
         reporter.Human.MarkupLine($"{FamilyName(family.Family)}: [bold]{NatVerdict.Describe(verdict.Connectivity)}[/] ({Name(verdict.Confidence)} confidence)");
     }

@@ -27,7 +27,9 @@ public sealed class NatProbeSource(NatProberOptions options) : IReachabilitySour
 
     private AddressEndpoint Apply(AddressEndpoint endpoint)
     {
-        var family = Report!.Families.FirstOrDefault(f => f.Family == endpoint.Family && f.Verdict.TcpMapping.PublicAddress is not null);
+        var probed = Report!.Families.Where(f => f.Family == endpoint.Family && f.Verdict.TcpMapping.PublicAddress is not null).ToList();
+        // the probe from this endpoint's own interface, else the one the route chose
+        var family = probed.FirstOrDefault(f => f.LocalAddress.Equals(endpoint.LanAddress)) ?? probed.FirstOrDefault();
         if (family is null || endpoint.Family == AddressFamily.Unspecified)
         {
             return endpoint;

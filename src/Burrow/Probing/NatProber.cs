@@ -25,7 +25,11 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
     private readonly ILogger _logger = options.LoggerFactory.CreateLogger<NatProber>();
     private readonly CancellationTokenSource _disposed = new();
 
-    /// <summary>Probes once per address family of the servers. Disposing the prober cancels a probe in progress.</summary>
+    /// <summary>
+    /// Probes once per address family of the servers — and per local address of that family in
+    /// <see cref="NatProberOptions.LocalAddresses"/> (one interface each), if any are given. Disposing the prober
+    /// cancels a probe in progress.
+    /// </summary>
     public async Task<ProbeReport> ProbeAsync(CancellationToken cancellationToken = default)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
@@ -34,7 +38,11 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
         var families = new List<FamilyProbe>();
         foreach (var group in options.Servers.GroupBy(s => s.AddressFamily))
         {
-            families.Add(await ProbeFamilyAsync(group.Key, [.. group], cancellationToken));
+            var locals = options.LocalAddresses.Where(a => a.AddressFamily == group.Key).DefaultIfEmpty(ProbeSockets.Any(group.Key));
+            foreach (var localAddress in locals)
+            {
+                families.Add(await ProbeFamilyAsync(localAddress, [.. group], cancellationToken));
+            }
         }
         var report = new ProbeReport(families, options.Servers, options.TimeProvider.GetElapsedTime(started));
         foreach (var family in families)
@@ -44,17 +52,18 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
         return report;
     }
 
-    private async Task<FamilyProbe> ProbeFamilyAsync(AddressFamily family, IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
+    private async Task<FamilyProbe> ProbeFamilyAsync(IPAddress localAddress, IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
     {
         var started = options.TimeProvider.GetTimestamp();
-        using var listener = ProbeSockets.Bind(new IPEndPoint(ProbeSockets.Any(family), options.LocalPort), SocketType.Stream);
+        var family = localAddress.AddressFamily;
+        using var listener = ProbeSockets.Bind(new IPEndPoint(localAddress, options.LocalPort), SocketType.Stream);
         listener.Listen(16);
-        var local = new IPEndPoint(ProbeSockets.Any(family), ((IPEndPoint)listener.LocalEndPoint!).Port);
+        var local = new IPEndPoint(localAddress, ((IPEndPoint)listener.LocalEndPoint!).Port);
         using var stopAccepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var accepting = AcceptAndCloseAsync(listener, stopAccepting.Token);
 
         // UDP filtering first, from a socket of its own: once its one mapping exists, its wait overlaps the rest
-        var udpFiltering = options.Udp ? await StartUdpFilteringAsync(servers[0], cancellationToken) : null;
+        var udpFiltering = options.Udp ? await StartUdpFilteringAsync(localAddress, servers[0], cancellationToken) : null;
 
         // TCP: the first flow to each server learns its other address; the first one stays for the connect-back
         var firsts = new List<(IPEndPoint Server, IPEndPoint? Other, MappingObservation Observation)>();
@@ -79,7 +88,7 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
             tcp.Observe((await TcpFlowAsync(local, target, keep: false, cancellationToken)).Observation);
         }
 
-        var udpMapping = options.Udp ? await ProbeUdpMappingAsync(local.Port, servers, cancellationToken) : null;
+        var udpMapping = options.Udp ? await ProbeUdpMappingAsync(local, servers, cancellationToken) : null;
         // hairpinning last (on a hairpinning NAT it is a flow too): towards the first flow's mapping, still open
         var hairpin = firsts[0].Observation is { Mapped: { } mapped } own && !mapped.Equals(own.Local)
             ? HairpinAsync(mapped, cancellationToken)
@@ -93,7 +102,7 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
         await stopAccepting.CancelAsync();
         await accepting;
         var verdict = new NatVerdict(tcp.Verdict(), tcpFiltering, udpMapping, udpFiltering is null ? null : await udpFiltering) { Hairpin = hairpins };
-        return new FamilyProbe(family, local.Port, verdict, options.TimeProvider.GetElapsedTime(started));
+        return new FamilyProbe(family, localAddress, local.Port, verdict, options.TimeProvider.GetElapsedTime(started));
     }
 
     /// <summary>One TCP flow from the probe port: connect, one binding request, the mapping the server saw.</summary>
@@ -168,9 +177,9 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
     /// completes after the filtering wait. The socket never sends anywhere else, so only the filtering lets an
     /// answer from elsewhere in.
     /// </summary>
-    private async Task<Task<FilteringVerdict>> StartUdpFilteringAsync(IPEndPoint server, CancellationToken cancellationToken)
+    private async Task<Task<FilteringVerdict>> StartUdpFilteringAsync(IPAddress localAddress, IPEndPoint server, CancellationToken cancellationToken)
     {
-        var client = StunUdpClient.Bind(new IPEndPoint(ProbeSockets.Any(server.AddressFamily), 0), options.TimeProvider, _logger);
+        var client = StunUdpClient.Bind(new IPEndPoint(localAddress, 0), options.TimeProvider, _logger);
         try
         {
             var first = await client.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()), server, options.FlowTimeout, StunRetransmission.Default, cancellationToken);
@@ -202,17 +211,16 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
     }
 
     /// <summary>RFC 5780 §4.3: the mapping plan over every server endpoint, from the probe port (UDP).</summary>
-    private async Task<MappingVerdict> ProbeUdpMappingAsync(int port, IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
+    private async Task<MappingVerdict> ProbeUdpMappingAsync(IPEndPoint local, IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
     {
-        var family = servers[0].AddressFamily;
         StunUdpClient client;
         try
         {
-            client = StunUdpClient.Bind(new IPEndPoint(ProbeSockets.Any(family), port), options.TimeProvider, _logger);
+            client = StunUdpClient.Bind(local, options.TimeProvider, _logger);
         }
         catch (SocketException)
         {
-            client = StunUdpClient.Bind(new IPEndPoint(ProbeSockets.Any(family), 0), options.TimeProvider, _logger);
+            client = StunUdpClient.Bind(new IPEndPoint(local.Address, 0), options.TimeProvider, _logger);  // that UDP port is taken
         }
         await using (client)
         {
@@ -250,9 +258,13 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
     private static bool? Answered(StunResponse? response) =>
         response is null ? false : response.Message.Class == StunClass.SuccessResponse ? true : null;
 
-    /// <summary>The local endpoint of UDP datagrams to <paramref name="server"/> (the route's source address).</summary>
+    /// <summary>The local endpoint of UDP datagrams to <paramref name="server"/>: the bound address, or the route's source address.</summary>
     private static IPEndPoint Local(StunUdpClient client, IPEndPoint server)
     {
+        if (!client.LocalEndPoint.Address.Equals(ProbeSockets.Any(server.AddressFamily)))
+        {
+            return client.LocalEndPoint;
+        }
         using var probe = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         probe.Connect(server);  // no packet: only asks the kernel which source address the route uses
         return new IPEndPoint(((IPEndPoint)probe.LocalEndPoint!).Address, client.LocalEndPoint.Port);

@@ -10,6 +10,12 @@ public sealed record NatProberOptions
     /// <summary>STUN servers (a Burrow server with an alternate address gives the full verdict).</summary>
     public required IReadOnlyList<IPEndPoint> Servers { get; init; }
 
+    /// <summary>
+    /// The local addresses (one per interface) to probe from; for a family with none here, the wildcard address
+    /// (the kernel's route picks the interface). Each gives its own verdict.
+    /// </summary>
+    public IReadOnlyList<IPAddress> LocalAddresses { get; init; } = [];
+
     /// <summary>The one local port every probe flow leaves from; 0: a free port chosen per run.</summary>
     public int LocalPort { get; init; }
 

@@ -3,8 +3,11 @@ using System.Net.Sockets;
 
 namespace Burrow.Probing;
 
-/// <summary>What one address family's probe found: the verdict and how long it took.</summary>
-public sealed record FamilyProbe(AddressFamily Family, int LocalPort, NatVerdict Verdict, TimeSpan Elapsed);
+/// <summary>
+/// What one probe found — for an address family, from one local address (the wildcard: the route's choice) —
+/// the verdict and how long it took.
+/// </summary>
+public sealed record FamilyProbe(AddressFamily Family, IPAddress LocalAddress, int LocalPort, NatVerdict Verdict, TimeSpan Elapsed);
 
 /// <summary>The result of <see cref="NatProber.ProbeAsync"/>: one entry per address family of the servers.</summary>
 public sealed record ProbeReport(IReadOnlyList<FamilyProbe> Families, IReadOnlyList<IPEndPoint> Servers, TimeSpan Elapsed)

@@ -123,4 +123,22 @@ public class LoopbackStunTests
         Assert.Equal(Rfc5780Filtering.Unknown, family.Verdict.UdpFiltering?.Rfc5780);
         Assert.Equal(Connectivity.Punchable, family.Verdict.Connectivity);          // open mapping, filtering not known
     }
+
+    [Fact]
+    public async Task Each_local_address_gets_its_own_probe_and_public_address()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = StartServer();
+        IPAddress[] locals = [IPAddress.Loopback, IPAddress.Parse("127.0.0.3")];
+        await using var prober = new NatProber(new NatProberOptions { Servers = [server.Primary], LocalAddresses = locals });
+        var report = await prober.ProbeAsync(ct);
+
+        Assert.Equal(locals, report.Families.Select(f => f.LocalAddress));
+        Assert.All(report.Families, f =>
+        {
+            Assert.Equal(f.LocalAddress, f.Verdict.TcpMapping.PublicAddress);
+            Assert.Equal(f.LocalAddress, f.Verdict.UdpMapping?.PublicAddress);
+            Assert.Equal(NatMapping.Open, f.Verdict.TcpMapping.Mapping);
+        });
+    }
 }

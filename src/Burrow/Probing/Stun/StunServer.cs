@@ -52,6 +52,26 @@ public sealed class StunServer : IAsyncDisposable
         {
             throw new ArgumentException("the alternate endpoint needs another address of the same family and another port", nameof(options));
         }
+        // a port of 0 is chosen by the kernel for the first socket and must then be free for the other three;
+        // when another program holds it on one of them, choose again
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var (cells, udp, tcp) = BindCells(options);
+                var server = new StunServer(options, cells, udp, tcp);
+                server.StartLoops();
+                return server;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 16
+                                             && (options.Primary.Port == 0 || options.Alternate?.Port == 0))
+            {
+            }
+        }
+    }
+
+    private static (IPEndPoint[,] Cells, Socket?[,] Udp, Socket?[,] Tcp) BindCells(StunServerOptions options)
+    {
         var ips = options.Alternate is { } a ? new[] { options.Primary.Address, a.Address } : [options.Primary.Address];
         var ports = options.Alternate is { } b ? new[] { options.Primary.Port, b.Port } : [options.Primary.Port];
         var n = ips.Length;
@@ -79,6 +99,7 @@ public sealed class StunServer : IAsyncDisposable
                     cells[i, p] = endpoint;
                 }
             }
+            return (cells, udp, tcp);
         }
         catch
         {
@@ -88,9 +109,6 @@ public sealed class StunServer : IAsyncDisposable
             }
             throw;
         }
-        var server = new StunServer(options, cells, udp, tcp);
-        server.StartLoops();
-        return server;
     }
 
     private static Socket BindUdp(IPEndPoint endpoint)
