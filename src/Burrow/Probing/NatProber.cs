@@ -138,11 +138,11 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
 
     /// <summary>
     /// Whether a connection from this host to its own public mapping comes back in (the NAT hairpins): it then
-    /// reaches the probe port's listener. Refused or unanswered within <see cref="NatProberOptions.FilterWait"/>: no.
+    /// reaches the probe port's listener. Refused or unanswered within <see cref="NatProberOptions.HairpinWait"/>: no.
     /// </summary>
     private async Task<bool?> HairpinAsync(IPEndPoint publicEndPoint, CancellationToken cancellationToken)
     {
-        using var deadline = new Deadline(options.FilterWait, options.TimeProvider, cancellationToken);
+        using var deadline = new Deadline(options.HairpinWait, options.TimeProvider, cancellationToken);
         using var socket = new Socket(publicEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {

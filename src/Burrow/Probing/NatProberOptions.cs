@@ -28,6 +28,12 @@ public sealed record NatProberOptions
     /// <summary>How long a UDP filtering test waits for an answer from the server's other address or port.</summary>
     public TimeSpan FilterWait { get; init; } = TimeSpan.FromMilliseconds(400);
 
+    /// <summary>
+    /// How long the hairpin test waits for its connection to the host's own public mapping: a path through the
+    /// NAT and back into the LAN, so much shorter than a round trip to the server.
+    /// </summary>
+    public TimeSpan HairpinWait { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The bound on the TCP connect-back answer (the server's own wait is 400 ms by default).</summary>
     public TimeSpan ConnectBackWait { get; init; } = TimeSpan.FromSeconds(2);
 
