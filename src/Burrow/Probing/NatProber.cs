@@ -62,47 +62,53 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
         using var stopAccepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var accepting = AcceptAndCloseAsync(listener, stopAccepting.Token);
 
-        // UDP filtering first, from a socket of its own: once its one mapping exists, its wait overlaps the rest
-        var udpFiltering = options.Udp ? await StartUdpFilteringAsync(localAddress, servers[0], cancellationToken) : null;
-
-        // TCP: the first flow to each server learns its other address; the first one stays for the connect-back
-        var firsts = new List<(IPEndPoint Server, IPEndPoint? Other, MappingObservation Observation)>();
         StunTcpConnection? held = null;
-        foreach (var server in servers)
+        try
         {
-            var (observation, response, connection) = await TcpFlowAsync(local, server, keep: held is null, cancellationToken);
-            held ??= connection;
-            firsts.Add((server, response?.Message.OtherAddress, observation));
-        }
-        var connectBack = held is not null && firsts[0].Other is not null
-            ? ConnectBackAsync(held, cancellationToken)
-            : Task.FromResult<ConnectBackOutcome?>(null);
+            // UDP filtering first, from a socket of its own: once its one mapping exists, its wait overlaps the rest
+            var udpFiltering = options.Udp ? await StartUdpFilteringAsync(localAddress, servers[0], cancellationToken) : null;
 
-        var tcp = new MappingClassifier(ProbePlan.For([.. firsts.Select(f => (f.Server, f.Other))]));
-        foreach (var first in firsts)
-        {
-            tcp.Observe(first.Observation);
-        }
-        while (tcp.NextTarget is { } target)
-        {
-            tcp.Observe((await TcpFlowAsync(local, target, keep: false, cancellationToken)).Observation);
-        }
+            // TCP: the first flow to each server learns its other address; the first one stays for the connect-back
+            var firsts = new List<(IPEndPoint Server, IPEndPoint? Other, MappingObservation Observation)>();
+            foreach (var server in servers)
+            {
+                var (observation, response, connection) = await TcpFlowAsync(local, server, keep: held is null, cancellationToken);
+                held ??= connection;
+                firsts.Add((server, response?.Message.OtherAddress, observation));
+            }
+            var connectBack = held is not null && firsts[0].Other is not null
+                ? ConnectBackAsync(held, cancellationToken)
+                : Task.FromResult<ConnectBackOutcome?>(null);
 
-        var udpMapping = options.Udp ? await ProbeUdpMappingAsync(local, servers, cancellationToken) : null;
-        // hairpinning last (on a hairpinning NAT it is a flow too): towards the first flow's mapping, still open
-        var hairpin = firsts[0].Observation is { Mapped: { } mapped } own && !mapped.Equals(own.Local)
-            ? HairpinAsync(mapped, cancellationToken)
-            : Task.FromResult<bool?>(null);
-        var tcpFiltering = FilteringVerdict.FromConnectBack(await connectBack);
-        var hairpins = await hairpin;
-        if (held is not null)
-        {
-            await held.DisposeAsync();
+            var tcp = new MappingClassifier(ProbePlan.For([.. firsts.Select(f => (f.Server, f.Other))]));
+            foreach (var first in firsts)
+            {
+                tcp.Observe(first.Observation);
+            }
+            while (tcp.NextTarget is { } target)
+            {
+                tcp.Observe((await TcpFlowAsync(local, target, keep: false, cancellationToken)).Observation);
+            }
+
+            var udpMapping = options.Udp ? await ProbeUdpMappingAsync(local, servers, cancellationToken) : null;
+            // hairpinning last (on a hairpinning NAT it is a flow too): towards the first flow's mapping, still open
+            var hairpin = firsts[0].Observation is { Mapped: { } mapped } own && !mapped.Equals(own.Local)
+                ? HairpinAsync(mapped, cancellationToken)
+                : Task.FromResult<bool?>(null);
+            var tcpFiltering = FilteringVerdict.FromConnectBack(await connectBack);
+            var hairpins = await hairpin;
+            var verdict = new NatVerdict(tcp.Verdict(), tcpFiltering, udpMapping, udpFiltering is null ? null : await udpFiltering) { Hairpin = hairpins };
+            return new FamilyProbe(family, localAddress, local.Port, verdict, options.TimeProvider.GetElapsedTime(started));
         }
-        await stopAccepting.CancelAsync();
-        await accepting;
-        var verdict = new NatVerdict(tcp.Verdict(), tcpFiltering, udpMapping, udpFiltering is null ? null : await udpFiltering) { Hairpin = hairpins };
-        return new FamilyProbe(family, localAddress, local.Port, verdict, options.TimeProvider.GetElapsedTime(started));
+        finally
+        {
+            if (held is not null)
+            {
+                await held.DisposeAsync();
+            }
+            await stopAccepting.CancelAsync();
+            await accepting;
+        }
     }
 
     /// <summary>One TCP flow from the probe port: connect, one binding request, the mapping the server saw.</summary>
@@ -163,7 +169,7 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
             var response = await connection.RequestAsync(StunMessage.BindingRequest(StunTransactionId.New()) with { ConnectBack = true }, deadline.Token);
             return response.Message.ConnectBackResult;
         }
-        catch (Exception e) when (e is SocketException or IOException or BurrowException
+        catch (Exception e) when (e is SocketException or IOException or BurrowException or ObjectDisposedException
                                    || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return null;
