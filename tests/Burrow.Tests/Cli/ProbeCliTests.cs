@@ -25,6 +25,19 @@ public sealed class ProbeCliTests
         Assert.True(verdict["elapsedMs"]!.GetValue<double>() > 0);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Probe_with_no_server_answering_exits_1_with_probe_failed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // nothing listens on port 1 of loopback: TCP is refused at once, UDP waits out the flow timeout
+        await using var probe = CliProcess.Start("probe", "--server", "127.0.0.1:1", "--json");
+        var probed = await probe.NextEventAsync("probed", ct);
+        Assert.Equal("unknown", probed["tcp"]!["mapping"]!.GetValue<string>());
+        Assert.Equal("needs relay", (await probe.NextEventAsync("verdict", ct))["connectivity"]!.GetValue<string>());
+        Assert.Equal("probe_failed", (await probe.NextEventAsync("error", ct))["code"]!.GetValue<string>());
+        Assert.Equal(1, await probe.WaitForExitAsync(ct));
+    }
+
     [Theory(Timeout = 60_000)]
     [InlineData("probe")]
     [InlineData("probe", "--server", "nonsense")]
