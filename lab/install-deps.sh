@@ -4,6 +4,7 @@
 # miniupnpd / turnserver instances inside namespaces).
 set -euo pipefail
 
+# coturn: turnserver (the lab's STUN server) and turnutils_stunclient (interop client for Burrow's STUN server)
 pkgs=(iproute2 nftables iptables conntrack miniupnpd miniupnpd-nftables miniupnpc coturn python3)
 
 missing=()

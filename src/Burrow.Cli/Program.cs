@@ -15,6 +15,8 @@ var root = new RootCommand("Burrow: direct, encrypted TCP connections between pe
     DemoCommand.Create(),
     RendezvousCommand.Create(),
     PortmapCommand.Create(),
+    ProbeCommand.Create(),
+    StunServerCommand.Create(),
 };
 root.Options.Add(CommonOptions.Json);
 root.Options.Add(CommonOptions.Identity);

@@ -45,3 +45,10 @@ public sealed class PortMapFormatException(PortMapping.PortMapFormatError reason
 {
     public PortMapping.PortMapFormatError Reason { get; } = reason;
 }
+
+/// <summary>Bytes that were expected to be a STUN message are not one (see <see cref="Reason"/>).</summary>
+public sealed class StunFormatException(Probing.Stun.StunDecodeError reason)
+    : BurrowException("bad_stun_message", $"not a valid STUN message: {reason}")
+{
+    public Probing.Stun.StunDecodeError Reason { get; } = reason;
+}
