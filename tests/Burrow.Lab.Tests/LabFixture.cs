@@ -4,9 +4,9 @@ namespace Burrow.Lab.Tests;
 /// The shared topology of the behaviour tests, built once for the "lab" collection: the server
 /// (running labecho.py), one router of each type with a host behind it, a few variants
 /// (hairpin off, impaired WANs, deliberately misconfigured routers) and a host on the internet.
-/// When the machine cannot run the lab nothing is built and <see cref="Require"/> skips (or fails).
+/// When the machine cannot run the lab nothing is built and <see cref="TopologyFixture.Require"/> skips (or fails).
 /// </summary>
-public sealed class LabFixture : IAsyncLifetime
+public sealed class LabFixture() : TopologyFixture(Tools, () => Spec)
 {
     /// <summary>Tools the shared topology needs on top of <see cref="LabEnvironment.BaseTools"/>.</summary>
     public static readonly string[] Tools = ["miniupnpd", "upnpc", "turnserver"];
@@ -45,33 +45,12 @@ public sealed class LabFixture : IAsyncLifetime
 
     private int _nextPort = 40000;
 
-    public Lab? Lab { get; private set; }
-
     public LabProcess? Echo { get; private set; }
 
     /// <summary>A fresh local port for each observation (no stale conntrack entries).</summary>
     public int NextPort() => Interlocked.Increment(ref _nextPort);
 
-    /// <summary>The built lab, or a skip/failure saying why there is none.</summary>
-    public Lab Require()
-    {
-        LabEnvironment.Require(Tools);
-        return Lab ?? throw new InvalidOperationException("the lab was not built");
-    }
-
-    public async ValueTask InitializeAsync()
-    {
-        if (LabEnvironment.Check(Tools).Decision != LabDecision.Run)
-            return;
-        Lab = await Lab.StartAsync(Spec);
-        Echo = await NatProbe.StartEchoAsync(Lab);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Lab is not null)
-            await Lab.DisposeAsync();
-    }
+    protected override async Task OnBuiltAsync(Lab lab) => Echo = await NatProbe.StartEchoAsync(lab);
 }
 
 [CollectionDefinition("lab")]

@@ -5,7 +5,7 @@ namespace Burrow.Lab.Tests;
 /// only, with 2 s minimum leases for the renewal test; UPnP IGD v2 only; UPnP IGD v1 only with two hosts, for
 /// the 718 conflict), a router that speaks none, a host behind each, and a host on the internet.
 /// </summary>
-public sealed class PortMapLabFixture : IAsyncLifetime
+public sealed class PortMapLabFixture() : TopologyFixture(Tools, () => Spec)
 {
     public static readonly string[] Tools = ["miniupnpd", "upnpc", "turnserver", "dotnet"];
 
@@ -25,30 +25,6 @@ public sealed class PortMapLabFixture : IAsyncLifetime
         .Host("a1", "uall").Host("a2", "unat").Host("a3", "upcp").Host("a4", "uupnp")
         .Host("c1", "uigd1").Host("c2", "uigd1").Host("a5", "none")
         .Host("net1", TopologySpec.Internet);
-
-    public Lab? Lab { get; private set; }
-
-    /// <summary>The built CLI, run as <c>dotnet Burrow.Cli.dll</c> inside lab hosts.</summary>
-    public static string CliPath => Path.Combine(AppContext.BaseDirectory, "Burrow.Cli.dll");
-
-    public Lab Require()
-    {
-        LabEnvironment.Require(Tools);
-        return Lab ?? throw new InvalidOperationException("the lab was not built");
-    }
-
-    public async ValueTask InitializeAsync()
-    {
-        if (LabEnvironment.Check(Tools).Decision != LabDecision.Run)
-            return;
-        Lab = await Lab.StartAsync(Spec);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Lab is not null)
-            await Lab.DisposeAsync();
-    }
 }
 
 [CollectionDefinition("portmap")]

@@ -63,7 +63,7 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
         await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
 
         var stopwatch = Stopwatch.StartNew();
-        var (exit, probe) = await lab.ExecAsync("a5", EventTimeout, "dotnet", PortMapLabFixture.CliPath, "portmap", "probe", "--json");
+        var (exit, probe) = await lab.ExecAsync("a5", EventTimeout, "dotnet", BurrowCli.CliPath, "portmap", "probe", "--json");
         output.WriteLine($"probe: exit {exit} in {stopwatch.ElapsedMilliseconds} ms\n{string.Join('\n', probe.StderrLines)}");
         Assert.Equal(1, exit);
         Assert.All(probe.EventsNamed("probe"), p => Assert.Equal("false", p.Get("available")));
@@ -92,7 +92,7 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
             Assert.Equal(1, await ForwardsAsync(lab, "uigd1", lab["c2"].Ip.ToString(), taken)); // the other host's mapping is untouched
 
             // burrow portmap list reads the same table over UPnP.
-            var (listExit, list) = await lab.ExecAsync("c2", EventTimeout, "dotnet", PortMapLabFixture.CliPath, "portmap", "list", "--json");
+            var (listExit, list) = await lab.ExecAsync("c2", EventTimeout, "dotnet", BurrowCli.CliPath, "portmap", "list", "--json");
             output.WriteLine(string.Join('\n', list.StderrLines));
             Assert.Equal(0, listExit);
             var rows = list.EventsNamed("mapping").ToList();
@@ -170,7 +170,7 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
     }
 
     private static LabProcess Cli(Lab lab, string host, params string[] arguments) =>
-        lab.Run(host, ["dotnet", PortMapLabFixture.CliPath, .. arguments]);
+        lab.Run(host, ["dotnet", BurrowCli.CliPath, .. arguments]);
 
     /// <summary>Ctrl-C: SIGINT to the CLI (ip netns exec execs it, so the pid is the CLI's).</summary>
     private static void Interrupt(LabProcess process) => Signal(process, "INT");
