@@ -23,6 +23,11 @@ public sealed class ConnectLabFixture() : TopologyFixture(Tools, () => Spec)
 
     public LabProcess? Rendezvous { get; private set; }
 
+    public LabProcess? Stun { get; private set; }
+
+    /// <summary>Burrow's STUN server on the lab server (for <c>--stun</c>: NAT profiles in the addresses).</summary>
+    public string StunEndpoint => $"{Require().Server.Ip}:{BurrowCli.StunPort}";
+
     public string RendezvousEndpoint => $"{Require().Server.Ip}:{RendezvousPort}";
 
     public string RelayEndpoint => $"{Require().Server.Ip}:{RelayPort}";
@@ -32,6 +37,7 @@ public sealed class ConnectLabFixture() : TopologyFixture(Tools, () => Spec)
         Rendezvous = BurrowCli.Run(lab, "srv", "rendezvous", "--listen", $"{lab.Server.Ip}:{RendezvousPort}",
             "--relay", $"{lab.Server.Ip}:{RelayPort}", "--ephemeral", "--json");
         await Rendezvous.WaitForEventAsync("listening", TimeSpan.FromSeconds(30));
+        Stun = await BurrowCli.StartStunServerAsync(lab, CancellationToken.None);
     }
 }
 

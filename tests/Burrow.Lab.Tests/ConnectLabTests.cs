@@ -14,37 +14,41 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(40);
 
     [Theory]
-    [InlineData("net1", "home1a", "direct")]   // a public listener: dialed directly
-    [InlineData("home1a", "home2a", "punch")]  // two port-preserving NATs that drop: simultaneous open
-    [InlineData("rst1a", "home1a", "punch")]   // the listener's NAT resets early SYNs: retried within the window
-    [InlineData("home2a", "dbl1a", "punch")]   // a dialer behind a double NAT
-    [InlineData("sym1a", "sym2a", "relay")]    // both random-port NATs: only the relay is left
-    public async Task Peers_behind_lab_nats_connect_by_the_expected_strategy(string listenerHost, string dialerHost, string strategy)
+    [InlineData("net1", "home1a", "direct", false)]   // a public listener: dialed directly
+    [InlineData("home1a", "home2a", "punch", false)]  // two port-preserving NATs that drop: simultaneous open
+    [InlineData("rst1a", "home1a", "punch", false)]   // the listener's NAT resets early SYNs: retried within the window
+    [InlineData("home2a", "dbl1a", "punch", false)]   // a dialer behind a double NAT
+    [InlineData("sym1a", "sym2a", "relay", false)]    // both random-port NATs: only the relay is left
+    [InlineData("home1a", "sym1a", "punch", true)]    // profiled: random dialer vs port-preserving listener, birthday technique
+    [InlineData("sym2a", "home2a", "punch", true)]    // and the other way round
+    [InlineData("sym1a", "sym2a", "relay", true)]     // profiled as both random: the plan goes to the relay at once
+    public async Task Peers_behind_lab_nats_connect_by_the_expected_strategy(string listenerHost, string dialerHost, string strategy, bool profiled)
     {
         var lab = fixture.Require();
         var ct = TestContext.Current.CancellationToken;
         var times = new List<double>();
         for (var run = 0; run < Runs; run++)
         {
-            await using var listener = BurrowCli.Run(lab, listenerHost, "listen", "--rendezvous", fixture.RendezvousEndpoint,
-                "--relay", fixture.RelayEndpoint, "--ephemeral", "--json");
+            string[] stun = profiled ? ["--stun", fixture.StunEndpoint] : [];
+            await using var listener = BurrowCli.Run(lab, listenerHost, ["listen", "--rendezvous", fixture.RendezvousEndpoint,
+                "--relay", fixture.RelayEndpoint, "--ephemeral", "--json", .. stun]);
             var listening = await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
             await listener.WaitForEventAsync("registered", EventTimeout, cancellationToken: ct);
             var address = listening.Get("address")!;
 
-            await using var dialer = BurrowCli.Run(lab, dialerHost, "connect", address, "--rendezvous", fixture.RendezvousEndpoint,
-                "--timeout", "15", "--ephemeral", "--json");
+            await using var dialer = BurrowCli.Run(lab, dialerHost, ["connect", address, "--rendezvous", fixture.RendezvousEndpoint,
+                "--timeout", "15", "--ephemeral", "--json", .. stun]);
             var connected = await dialer.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
             var accepted = await listener.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
             var elapsed = double.Parse(connected.Get("elapsedMs")!, CultureInfo.InvariantCulture);
             times.Add(elapsed);
-            output.WriteLine($"{dialerHost} -> {listenerHost} run {run + 1}: {connected.Get("strategy")} in {elapsed} ms, {connected.Get("local")} -> {connected.Get("remote")}");
+            output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")} run {run + 1}: {connected.Get("strategy")} in {elapsed} ms, {connected.Get("local")} -> {connected.Get("remote")}");
 
             Assert.Equal(strategy, connected.Get("strategy"));
             Assert.Equal(listening.Get("nodeId"), connected.Get("peer"));
             Assert.Equal(strategy == "direct" ? "accepted" : strategy, accepted.Get("strategy"));
         }
         times.Sort();
-        output.WriteLine($"{dialerHost} -> {listenerHost}: {strategy}, median {times[times.Count / 2]} ms, max {times[^1]} ms over {Runs} runs");
+        output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")}: {strategy}, median {times[times.Count / 2]} ms, max {times[^1]} ms over {Runs} runs");
     }
 }

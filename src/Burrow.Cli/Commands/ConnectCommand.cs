@@ -43,6 +43,7 @@ internal static class ConnectCommand
     {
         command.Options.Add(Rendezvous);
         command.Options.Add(Strategy);
+        StunOption.AddTo(command);
         command.Validators.Add(result =>
         {
             foreach (var server in result.GetValue(Rendezvous) ?? [])
@@ -77,6 +78,7 @@ internal static class ConnectCommand
             // A dialer needs no listener, unless a rendezvous lets the peer connect back (reverse connect).
             ListenEndpoints = rendezvous.Length > 0 ? options.ListenEndpoints : [],
             Rendezvous = rendezvous,
+            Reachability = StunOption.Sources(parse),
             Connect = options.Connect with { Timeout = TimeSpan.FromSeconds(timeoutSeconds) },
         }, ct);
         var node = cli.Node;

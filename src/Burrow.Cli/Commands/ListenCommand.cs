@@ -38,6 +38,7 @@ internal static class ListenCommand
         command.Options.Add(Portmap);
         command.Options.Add(Rendezvous);
         command.Options.Add(Relay);
+        StunOption.AddTo(command);
         command.Validators.Add(result =>
         {
             foreach (var relay in result.GetValue(Relay) ?? [])
@@ -93,7 +94,7 @@ internal static class ListenCommand
                 ManualPublicEndpoints = [.. (parse.GetValue(Manual) ?? []).Select(IPEndPoint.Parse)],
                 Rendezvous = [.. (parse.GetValue(Rendezvous) ?? []).Select(s => SignalEndpoint.TryParse(s, out var e) ? e! : throw new InvalidOperationException())],
                 Relays = [.. (parse.GetValue(Relay) ?? []).Select(s => SignalEndpoint.TryParse(s, out var e) ? e! : throw new InvalidOperationException())],
-                Reachability = mapper is null ? [] : [mapper],
+                Reachability = [.. StunOption.Sources(parse), .. (mapper is null ? [] : new[] { mapper })],
             };
             return binds.Length > 0 ? options with { ListenEndpoints = [.. binds.Select(ip => new IPEndPoint(IPAddress.Parse(ip), listenPort))] }
                 : listenPort != 0 ? options with { ListenEndpoints = [new IPEndPoint(options.ListenEndpoints[0].Address, listenPort)] }

@@ -106,3 +106,37 @@ public class PunchDialerTests
         Assert.NotEqual(ports, PortPrediction.BirthdayPorts(1024, seed: 43));
     }
 }
+
+public class PunchRoleTests
+{
+    private static readonly NodeIdentity Key = NodeIdentity.Create();
+
+    private static NodeAddress Behind(NatMapping mapping, string publicIp = "198.18.1.1") => NodeAddress.Issue(Key, new NodeAddressContent
+    {
+        Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Parse("192.168.1.10"), PublicAddress = IPAddress.Parse(publicIp), ListenPort = 5000, Nat = new NatBehavior(mapping, NatFiltering.Drops) }],
+        IssuedAt = DateTimeOffset.UtcNow,
+    });
+
+    [Theory]
+    [InlineData(NatMapping.Random, NatMapping.PortPreserving, PunchRole.Hard)]
+    [InlineData(NatMapping.PortPreserving, NatMapping.Random, PunchRole.Easy)]
+    [InlineData(NatMapping.Random, NatMapping.Unknown, PunchRole.Hard)]
+    [InlineData(NatMapping.PortPreserving, NatMapping.Sequential, PunchRole.Standard)]
+    [InlineData(NatMapping.Random, NatMapping.Random, PunchRole.Standard)]
+    [InlineData(NatMapping.Unknown, NatMapping.Unknown, PunchRole.Standard)]
+    public void The_birthday_technique_is_used_when_exactly_one_side_maps_at_random(NatMapping local, NatMapping remote, PunchRole role) =>
+        Assert.Equal(role, PunchPlanner.RoleOf(Behind(local), Behind(remote)));
+
+    [Fact]
+    public void A_random_nat_still_offers_its_public_address_and_each_role_keeps_the_targets_it_can_use()
+    {
+        var hard = Behind(NatMapping.Random, "198.18.1.5");
+        var offered = PunchPlanner.Candidates(hard, 40000, null);
+        Assert.Equal(["198.18.1.5:40000", "192.168.1.10:40000"], offered.Select(e => e.ToString()));
+        Assert.Equal(["198.18.1.5:40000"], PunchPlanner.Targets(PunchRole.Easy, hard, offered).Select(e => e.ToString()));
+        var easy = Behind(NatMapping.PortPreserving, "198.18.1.6");
+        var easyOffer = PunchPlanner.Candidates(easy, 40001, null);
+        Assert.Equal(["198.18.1.6:40001"], PunchPlanner.Targets(PunchRole.Hard, easy, easyOffer).Select(e => e.ToString()));
+        Assert.Equal(easyOffer, PunchPlanner.Targets(PunchRole.Standard, easy, easyOffer));
+    }
+}

@@ -72,16 +72,22 @@ public static class PunchDialer
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            foreach (var loser in candidates)
+            CloseLosers(candidates, winner);
+        }
+    }
+
+    /// <summary>Closes every socket the candidates yield, now or later, except the winner's (closing a SYN_SENT socket sends nothing).</summary>
+    internal static void CloseLosers(IEnumerable<Task<Socket?>> candidates, Socket? winner)
+    {
+        foreach (var loser in candidates)
+        {
+            _ = loser.ContinueWith(t =>
             {
-                _ = loser.ContinueWith(t =>
+                if (t.IsCompletedSuccessfully && t.Result is { } socket && socket != winner)
                 {
-                    if (t.IsCompletedSuccessfully && t.Result is { } socket && socket != winner)
-                    {
-                        socket.Dispose();
-                    }
-                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+                    socket.Dispose();
+                }
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -107,7 +113,7 @@ public static class PunchDialer
     }
 
     /// <summary>Waits until a candidate yields a socket or <paramref name="until"/> (a Stopwatch timestamp) passes.</summary>
-    private static async Task<Socket?> FirstConnectedAsync(List<Task<Socket?>> candidates, long until, CancellationToken cancellationToken)
+    internal static async Task<Socket?> FirstConnectedAsync(List<Task<Socket?>> candidates, long until, CancellationToken cancellationToken)
     {
         var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -129,7 +135,7 @@ public static class PunchDialer
         }
     }
 
-    private static async Task<Socket?> ConnectOrNullAsync(Socket socket, IPEndPoint remote, CancellationToken cancellationToken)
+    internal static async Task<Socket?> ConnectOrNullAsync(Socket socket, IPEndPoint remote, CancellationToken cancellationToken)
     {
         try
         {
@@ -164,5 +170,5 @@ public static class PunchDialer
         }
     }
 
-    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+    internal static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 }

@@ -4,6 +4,19 @@ using Burrow.Addressing;
 
 namespace Burrow.Connect.Punch;
 
+/// <summary>How one side punches.</summary>
+public enum PunchRole
+{
+    /// <summary>Both mappings predictable (or unknown): aim at the predicted endpoints from one port.</summary>
+    Standard,
+
+    /// <summary>This side maps at random, the peer does not: many local ports towards the peer (birthday technique).</summary>
+    Hard,
+
+    /// <summary>The peer maps at random, this side does not: many guesses at the peer's address (birthday technique).</summary>
+    Easy,
+}
+
 /// <summary>The pure decisions of a punch: where to aim from, and when to fire.</summary>
 public static class PunchPlanner
 {
@@ -26,7 +39,9 @@ public static class PunchPlanner
             var publicAddress = endpoint.PublicAddress ?? (observed?.AddressFamily == AddressFamily.InterNetwork ? observed.Address : null);
             if (publicAddress is not null)
             {
-                candidates.AddRange(PortPrediction.Predict(endpoint.Nat, port, 0).Select(p => new IPEndPoint(publicAddress, p)));
+                var ports = PortPrediction.Predict(endpoint.Nat, port, 0);
+                // A random NAT's port cannot be predicted, but the peer still needs the address to guess at.
+                candidates.AddRange((ports.Count > 0 ? ports : [port]).Select(p => new IPEndPoint(publicAddress, p)));
             }
             if (endpoint.LanAddress is { } lan && !lan.Equals(publicAddress))
             {
@@ -39,6 +54,33 @@ public static class PunchPlanner
         }
         return [.. candidates.Distinct().Take(MaxCandidates)];
     }
+
+    /// <summary>Who punches how: the birthday technique when exactly one side maps at random (IPv4).</summary>
+    public static PunchRole RoleOf(NodeAddress local, NodeAddress remote) =>
+        (MapsAtRandom(local), MapsAtRandom(remote)) switch
+        {
+            (true, false) => PunchRole.Hard,
+            (false, true) => PunchRole.Easy,
+            _ => PunchRole.Standard,
+        };
+
+    /// <summary>
+    /// What the peer's <paramref name="candidates"/> come to for <paramref name="role"/>: for the hard side, the
+    /// peer's public endpoints (its LAN ones are out of reach); for the easy side, the one public address to guess at.
+    /// </summary>
+    public static IReadOnlyList<IPEndPoint> Targets(PunchRole role, NodeAddress peer, IReadOnlyList<IPEndPoint> candidates)
+    {
+        if (role == PunchRole.Standard)
+        {
+            return candidates;
+        }
+        var publicAddresses = peer.Endpoints.Select(e => e.PublicAddress).OfType<IPAddress>().Where(a => a.AddressFamily == AddressFamily.InterNetwork).ToHashSet();
+        var reachable = candidates.Where(c => publicAddresses.Contains(c.Address) || IpScope.Of(c.Address) == IpScopeKind.Global).ToList();
+        return role == PunchRole.Easy ? [.. reachable.Take(1)] : reachable.Count > 0 ? reachable : candidates;
+    }
+
+    private static bool MapsAtRandom(NodeAddress address) =>
+        address.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && e.Nat.Mapping == NatMapping.Random);
 
     /// <summary>
     /// When to fire, in the server's clock: when the answer should have reached the dialer — half of each side's

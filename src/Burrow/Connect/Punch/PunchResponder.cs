@@ -40,7 +40,8 @@ internal sealed class PunchResponder(
             var startedAt = time.GetTimestamp();
             using var reservation = PunchSession.ReservePort();
             var port = ((System.Net.IPEndPoint)reservation.LocalEndPoint!).Port;
-            var candidates = PunchPlanner.Candidates(localAddress(), port, channel.ObservedEndPoint);
+            var local = localAddress();
+            var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint);
             var clock = channel.Clock ?? (TimeSpan.Zero, TimeSpan.Zero);
             var serverInstant = PunchPlanner.Instant(time.GetUtcNow() + clock.Offset, offer.RoundTrip, clock.RoundTrip);
             var answer = PunchAnswer.Create(credentials.Identity, offer.Dialer.NodeId, offer.Envelope.Nonce.Span, time.GetUtcNow(), candidates, serverInstant);
@@ -51,7 +52,9 @@ internal sealed class PunchResponder(
             }
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(options.Timeout);
-            var outcome = await PunchSession.RunAsync(scheduler, port, offer.Candidates, PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time),
+            var role = PunchPlanner.RoleOf(local, offer.Dialer);
+            var outcome = await PunchSession.RunAsync(scheduler, role, port, PunchPlanner.Targets(role, offer.Dialer, offer.Candidates),
+                PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time),
                 credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, deadline.Token).ConfigureAwait(false);
             if (outcome.Connection is { } connection)
             {

@@ -13,21 +13,30 @@ namespace Burrow.Connect.Punch;
 internal static class PunchSession
 {
     public static async Task<AttemptOutcome> RunAsync(
-        PunchScheduler scheduler, int port, IReadOnlyList<IPEndPoint> remotes, long instant, TlsCredentials credentials,
+        PunchScheduler scheduler, PunchRole role, int port, IReadOnlyList<IPEndPoint> remotes, long instant, TlsCredentials credentials,
         NodeId remote, ConnectOptions options, TimeProvider time, long startedAt, bool initiated, CancellationToken cancellationToken)
     {
         var timing = new PunchTiming(instant, PunchTiming.DefaultWindow, PunchTiming.DefaultRetryInterval);
-        var socket = await PunchDialer.PunchAsync(scheduler, new IPEndPoint(IPAddress.Any, port), remotes, timing, cancellationToken).ConfigureAwait(false);
+        if (remotes.Count == 0)
+        {
+            return AttemptOutcome.Failed("the peer offered no endpoint this side can aim at");
+        }
+        var socket = role switch
+        {
+            PunchRole.Hard => await BirthdayDialer.HardAsync(scheduler, remotes, instant, timing.Window, cancellationToken).ConfigureAwait(false),
+            PunchRole.Easy => await BirthdayDialer.EasyAsync(scheduler, port, remotes[0].Address, instant, timing.Window, cancellationToken).ConfigureAwait(false),
+            _ => await PunchDialer.PunchAsync(scheduler, new IPEndPoint(IPAddress.Any, port), remotes, timing, cancellationToken).ConfigureAwait(false),
+        };
         if (socket is null)
         {
-            return AttemptOutcome.Failed($"no connection to {string.Join(", ", remotes)} within the {timing.Window.TotalSeconds:0.#} s punch window");
+            return AttemptOutcome.Failed($"no connection to {string.Join(", ", remotes)} within the {timing.Window.TotalSeconds:0.#} s punch window ({role})");
         }
         try
         {
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             handshake.CancelAfter(options.HandshakeTimeout);
-            var role = TlsRoles.ForSimultaneousOpen(credentials.Identity.NodeId, remote);
-            var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials, role, remote, handshake.Token).ConfigureAwait(false);
+            var tlsRole = TlsRoles.ForSimultaneousOpen(credentials.Identity.NodeId, remote);
+            var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials, tlsRole, remote, handshake.Token).ConfigureAwait(false);
             return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, PunchStrategy.StrategyName, time.GetElapsedTime(startedAt), initiated));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

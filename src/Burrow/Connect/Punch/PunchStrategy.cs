@@ -65,7 +65,8 @@ public sealed class PunchStrategy : IConnectStrategy
         }
         // The scheduler runs on this machine's monotonic clock, whatever clock the node was given.
         var instant = PunchPlanner.ToTimestamp(answer.Instant, channel.Clock?.Offset ?? TimeSpan.Zero, TimeProvider.System);
-        return await PunchSession.RunAsync(_scheduler, port, answer.Candidates, instant, context.Local, remote.NodeId,
+        var role = PunchPlanner.RoleOf(local, remote);
+        return await PunchSession.RunAsync(_scheduler, role, port, PunchPlanner.Targets(role, remote, answer.Candidates), instant, context.Local, remote.NodeId,
             context.Options, context.Time, context.StartedAt, initiated: true, cancellationToken).ConfigureAwait(false);
     }
 }
