@@ -15,7 +15,7 @@ ROOT = os.path.dirname(LAB)
 TYPES = {"open": "op", "firewall": "fw", "nat-drop": "nd", "nat-rst": "nr",
          "symmetric": "sy", "sequential": "sq", "full-cone": "fc", "double": "db"}
 SERVER = "198.18.0.10"
-RV_PORT, RELAY_PORT = 7390, 7391
+RV_PORT, RELAY_PORT, STUN_PORT, STUN_ALT = 7390, 7391, 3480, 3481
 
 
 def cli_path():
@@ -71,6 +71,7 @@ def main():
     ap.add_argument("--loss", type=float, default=1)
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/grid"))
     ap.add_argument("--types", default=",".join(TYPES))
+    ap.add_argument("--no-profile", action="store_true", help="do not profile the NATs (--stun) before connecting")
     a = ap.parse_args()
     types = a.types.split(",")
     cli = cli_path()
@@ -95,11 +96,17 @@ def main():
         procs.append(rv)
         if not rv.wait_for("listening", 60):
             sys.exit("the rendezvous did not start")
+        stun = Proc(prefix, "srv", ["dotnet", cli, "stun-server", "--listen", f"{SERVER}:{STUN_PORT}",
+                                    "--alt", f"198.18.0.11:{STUN_ALT}", "--json"])
+        procs.append(stun)
+        if not stun.wait_for("listening", 60):
+            sys.exit("the STUN server did not start")
+        extra = [] if a.no_profile else ["--stun", f"{SERVER}:{STUN_PORT}"]
         results = []
         for listen_type in types:
             for dial_type in types:
                 for run in range(a.runs):
-                    results.append(one_run(prefix, cli, listen_type, dial_type, run))
+                    results.append(one_run(prefix, cli, listen_type, dial_type, run, extra))
         write(a, types, results)
     finally:
         for p in procs:
@@ -108,10 +115,10 @@ def main():
         os.unlink(f.name)
 
 
-def one_run(prefix, cli, listen_type, dial_type, run):
+def one_run(prefix, cli, listen_type, dial_type, run, extra):
     rv = f"{SERVER}:{RV_PORT}"
     listener = Proc(prefix, f"{TYPES[listen_type]}a1", ["dotnet", cli, "listen", "--rendezvous", rv,
-                                                         "--relay", f"{SERVER}:{RELAY_PORT}", "--ephemeral", "--json"])
+                                                         "--relay", f"{SERVER}:{RELAY_PORT}", "--ephemeral", "--json", *extra])
     dialer = None
     result = {"listener": listen_type, "dialer": dial_type, "run": run + 1, "ok": False, "strategy": None, "elapsedMs": None}
     try:
@@ -120,7 +127,7 @@ def one_run(prefix, cli, listen_type, dial_type, run):
             result["error"] = "listener did not start or register"
             return result
         dialer = Proc(prefix, f"{TYPES[dial_type]}b1", ["dotnet", cli, "connect", listening["address"], "--rendezvous", rv,
-                                                         "--timeout", "20", "--ephemeral", "--json"])
+                                                         "--timeout", "20", "--ephemeral", "--json", *extra])
         connected = dialer.wait_for("connected", 60)
         if connected and connected.get("event") == "connected":
             result.update(ok=True, strategy=connected["strategy"], elapsedMs=connected["elapsedMs"])
@@ -148,14 +155,16 @@ def write(a, types, results):
                          "strategies": strategies, "medianMs": statistics.median(times) if times else None,
                          "maxMs": max(times) if times else None})
     with open(a.out + ".json", "w") as f:
-        json.dump({"delayMs": a.delay, "lossPercent": a.loss, "runsPerPair": a.runs, "pairs": rows, "runs": results}, f, indent=1)
+        json.dump({"delayMs": a.delay, "lossPercent": a.loss, "runsPerPair": a.runs, "profiled": not a.no_profile,
+                   "pairs": rows, "runs": results}, f, indent=1)
     total = len(results)
     good = sum(r["ok"] for r in results)
     with open(a.out + ".md", "w") as f:
         f.write(f"# Connect grid\n\nMeasured by `sudo python3 lab/grid.py --runs {a.runs} --delay {a.delay} --loss {a.loss:g}` "
                 f"on {time.strftime('%Y-%m-%d')}: every router's WAN has {a.delay} ms one-way delay ({2 * a.delay} ms RTT "
                 f"through it) and {a.loss:g} % loss each way; the dialer is behind the row's type, the listener behind the "
-                f"column's. {good} of {total} connects succeeded.\n\n")
+                f"column's; {'both ends profiled their NAT first (`--stun`)' if not a.no_profile else 'no NAT profiling'}. "
+                f"{good} of {total} connects succeeded.\n\n")
         f.write("| dialer ↓ / listener → | " + " | ".join(types) + " |\n|" + " --- |" * (len(types) + 1) + "\n")
         for dt in types:
             cells = []
