@@ -10,24 +10,27 @@ namespace Burrow.Lab.Tests;
 [Trait("Category", "Lab")]
 public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper output)
 {
-    private const int Runs = 3;
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(40);
 
     [Theory]
-    [InlineData("net1", "home1a", "direct", false)]   // a public listener: dialed directly
-    [InlineData("home1a", "home2a", "punch", false)]  // two port-preserving NATs that drop: simultaneous open
-    [InlineData("rst1a", "home1a", "punch", false)]   // the listener's NAT resets early SYNs: retried within the window
-    [InlineData("home2a", "dbl1a", "punch", false)]   // a dialer behind a double NAT
-    [InlineData("sym1a", "sym2a", "relay", false)]    // both random-port NATs: only the relay is left
-    [InlineData("home1a", "sym1a", "punch", true)]    // profiled: random dialer vs port-preserving listener, birthday technique
-    [InlineData("sym2a", "home2a", "punch", true)]    // and the other way round
-    [InlineData("sym1a", "sym2a", "relay", true)]     // profiled as both random: the plan goes to the relay at once
-    public async Task Peers_behind_lab_nats_connect_by_the_expected_strategy(string listenerHost, string dialerHost, string strategy, bool profiled)
+    // Every run must connect; at least `minimum` of the runs by `strategy` (the birthday technique meets the
+    // random NAT with a probability of about 98 % per punch, so those rows allow a relayed run or two).
+    [InlineData("net1", "home1a", "direct", false, 3, 3)]   // a public listener: dialed directly
+    [InlineData("home1a", "home2a", "punch", false, 3, 3)]  // two port-preserving NATs that drop: simultaneous open
+    [InlineData("rst1a", "home1a", "punch", false, 3, 3)]   // the listener's NAT resets early SYNs: retried within the window
+    [InlineData("home2a", "dbl1a", "punch", false, 3, 3)]   // a dialer behind a double NAT
+    [InlineData("sym1a", "sym2a", "relay", false, 3, 3)]    // both random-port NATs: only the relay is left
+    [InlineData("home1a", "sym1a", "punch", true, 5, 3)]    // profiled: random dialer vs port-preserving listener, birthday technique
+    [InlineData("sym2a", "home2a", "punch", true, 5, 3)]    // and the other way round
+    [InlineData("sym1a", "sym2a", "relay", true, 3, 3)]     // profiled as both random: the plan goes to the relay at once
+    public async Task Peers_behind_lab_nats_connect_by_the_expected_strategy(string listenerHost, string dialerHost, string strategy, bool profiled,
+        int runs, int minimum)
     {
         var lab = fixture.Require();
         var ct = TestContext.Current.CancellationToken;
         var times = new List<double>();
-        for (var run = 0; run < Runs; run++)
+        var strategies = new List<string?>();
+        for (var run = 0; run < runs; run++)
         {
             string[] stun = profiled ? ["--stun", fixture.StunEndpoint] : [];
             await using var listener = BurrowCli.Run(lab, listenerHost, ["listen", "--rendezvous", fixture.RendezvousEndpoint,
@@ -44,11 +47,12 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
             times.Add(elapsed);
             output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")} run {run + 1}: {connected.Get("strategy")} in {elapsed} ms, {connected.Get("local")} -> {connected.Get("remote")}");
 
-            Assert.Equal(strategy, connected.Get("strategy"));
+            strategies.Add(connected.Get("strategy"));
             Assert.Equal(listening.Get("nodeId"), connected.Get("peer"));
-            Assert.Equal(strategy == "direct" ? "accepted" : strategy, accepted.Get("strategy"));
+            Assert.Equal(connected.Get("strategy") == "direct" ? "accepted" : connected.Get("strategy"), accepted.Get("strategy"));
         }
         times.Sort();
-        output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")}: {strategy}, median {times[times.Count / 2]} ms, max {times[^1]} ms over {Runs} runs");
+        output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")}: {string.Join(", ", strategies)}; median {times[times.Count / 2]} ms, max {times[^1]} ms over {runs} runs");
+        Assert.True(strategies.Count(s => s == strategy) >= minimum, $"{strategy} in only {strategies.Count(s => s == strategy)} of {runs} runs: {string.Join(", ", strategies)}");
     }
 }
