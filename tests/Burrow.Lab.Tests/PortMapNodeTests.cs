@@ -37,8 +37,9 @@ public sealed class PortMapNodeTests(PortMapLabFixture fixture, ITestOutputHelpe
         peer.CloseStdin();
         await listener.WriteLineAsync("pong from behind the NAT");
         listener.CloseStdin();
-        Assert.Equal(0, await peer.WaitForExitAsync(EventTimeout, ct));
-        Assert.Equal(0, await listener.WaitForExitAsync(EventTimeout, ct));
+        var (peerExit, listenerExit) = (await peer.WaitForExitAsync(EventTimeout, ct), await listener.WaitForExitAsync(EventTimeout, ct));
+        Assert.True(peerExit == 0 && listenerExit == 0,
+            $"exit codes: peer {peerExit}, listener {listenerExit}\npeer:\n{peer.Transcript()}\nlistener:\n{listener.Transcript()}");
         Assert.Contains("ping from the internet", listener.StdoutLines);
         Assert.Contains("pong from behind the NAT", peer.StdoutLines);
 
