@@ -51,8 +51,8 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(size, dialerClosed["bytesSent"]!.GetValue<long>());
         Assert.Equal(size, dialerClosed["bytesReceived"]!.GetValue<long>());
         Assert.Equal(size, listenerClosed["bytesReceived"]!.GetValue<long>());
-        Assert.Equal(0, await dialer.WaitForExitAsync(ct));
-        Assert.Equal(0, await listener.WaitForExitAsync(ct));
+        await dialer.AssertExitsCleanAsync(ct);
+        await listener.AssertExitsCleanAsync(ct);
     }
 
     [Fact(Timeout = 180_000)]
@@ -75,8 +75,8 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(expected, sent["sha256"]!.GetValue<string>());
         Assert.Equal(expected, received["sha256"]!.GetValue<string>());
         Assert.Equal(content.Length, received["bytes"]!.GetValue<long>());
-        Assert.Equal(0, await sender.WaitForExitAsync(ct));
-        Assert.Equal(0, await receiver.WaitForExitAsync(ct));
+        await sender.AssertExitsCleanAsync(ct);
+        await receiver.AssertExitsCleanAsync(ct);
         Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(inbox, "payload.bin"), ct));
         Assert.Equal(["payload.bin"], Directory.GetFiles(inbox).Select(Path.GetFileName));
     }
@@ -137,7 +137,7 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.StartsWith("hello bob", (await demo.NextEventAsync("message", ct))["text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.StartsWith("hello alice", (await demo.NextEventAsync("message", ct))["text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.True((await demo.NextEventAsync("closed", ct))["verified"]!.GetValue<bool>());
-        Assert.Equal(0, await demo.WaitForExitAsync(ct));
+        await demo.AssertExitsCleanAsync(ct);
 
         await using var explain = CliProcess.Start("address", "explain", address, "--json");
         var json = JsonNode.Parse(await new StreamReader(explain.StandardOutput).ReadToEndAsync(ct))!.AsObject();

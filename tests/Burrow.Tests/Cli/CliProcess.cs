@@ -71,6 +71,13 @@ internal sealed class CliProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the exit and fails, with the process's stderr, unless it exited 0.</summary>
+    public async Task AssertExitsCleanAsync(CancellationToken ct)
+    {
+        var code = await WaitForExitAsync(ct);
+        Assert.True(code == 0, $"exit code {code}; stderr:\n{Stderr}");
+    }
+
     public async Task<int> WaitForExitAsync(CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
