@@ -30,21 +30,9 @@ internal sealed class RelayResponder(
             RelayResponderLog.Refused(logger, source.ToShortString(), $"{request.Relay} is not a relay this node advertises");
             return;
         }
-        try
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(options.Timeout);
-            var outcome = await RelaySession.RunAsync(request.Relay, request.Token, credentials, request.Dialer.NodeId, initiated: false,
-                options, time, time.GetTimestamp(), deadline.Token).ConfigureAwait(false);
-            if (outcome.Connection is { } connection)
-            {
-                await deliver(connection).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is BurrowException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
-        {
-            RelayResponderLog.Failed(logger, source.ToShortString(), e.Message);
-        }
+        await AnsweringAttempt.RunAsync(
+            ct => RelaySession.RunAsync(request.Relay, request.Token, credentials, request.Dialer.NodeId, initiated: false, options, time, time.GetTimestamp(), ct),
+            options.Timeout, deliver, reason => RelayResponderLog.Failed(logger, source.ToShortString(), reason), cancellationToken).ConfigureAwait(false);
     }
 }
 

@@ -50,28 +50,15 @@ internal sealed class PunchResponder(
                 PunchLog.Failed(logger, source.ToShortString(), candidates.Count == 0 ? "no IPv4 endpoint to offer" : "the rendezvous connection is down");
                 return;
             }
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(options.Timeout);
             var role = PunchPlanner.RoleOf(local, offer.Dialer);
-            var outcome = await PunchSession.RunAsync(scheduler, role, port, PunchPlanner.Targets(role, offer.Dialer, offer.Candidates),
-                PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time),
-                credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, deadline.Token).ConfigureAwait(false);
-            if (outcome.Connection is { } connection)
-            {
-                await deliver(connection).ConfigureAwait(false);
-            }
-            else
-            {
-                PunchLog.Failed(logger, source.ToShortString(), outcome.Failure ?? "failed");
-            }
+            await AnsweringAttempt.RunAsync(
+                ct => PunchSession.RunAsync(scheduler, role, port, PunchPlanner.Targets(role, offer.Dialer, offer.Candidates),
+                    PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time), credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, ct),
+                options.Timeout, deliver, reason => PunchLog.Failed(logger, source.ToShortString(), reason), cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (System.Net.Sockets.SocketException e)
         {
-            PunchLog.Failed(logger, source.ToShortString(), "timed out or stopping");
-        }
-        catch (Exception e) when (e is BurrowException or IOException or System.Net.Sockets.SocketException)
-        {
-            PunchLog.Failed(logger, source.ToShortString(), e.Message);
+            PunchLog.Failed(logger, source.ToShortString(), $"no punch port: {e.Message}"); // reserving the port failed
         }
         finally
         {

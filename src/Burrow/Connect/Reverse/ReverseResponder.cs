@@ -45,28 +45,15 @@ internal sealed class ReverseResponder(
         }
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(options.Timeout);
             var context = new ConnectContext(credentials, localAddress(), request.Requester, options, time, logger);
-            var outcome = await DirectStrategy.DialAddressAsync(context, ReverseStrategy.StrategyName, initiated: false, deadline.Token).ConfigureAwait(false);
-            if (outcome.Connection is { } connection)
-            {
-                await deliver(connection).ConfigureAwait(false);
-            }
-            else
-            {
-                ReverseLog.DialFailed(logger, signal.Source.ToShortString(), outcome.Failure ?? "failed");
-                signal.Via.TrySendSignal(signal.Source, new ReverseFailure(request.Nonce, ReverseFailureReason.Unreachable).Encode());
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            ReverseLog.DialFailed(logger, signal.Source.ToShortString(), "timed out or stopping");
-            signal.Via.TrySendSignal(signal.Source, new ReverseFailure(request.Nonce, ReverseFailureReason.Unreachable).Encode());
-        }
-        catch (Exception e) when (e is BurrowException or IOException or System.Net.Sockets.SocketException)
-        {
-            ReverseLog.DialFailed(logger, signal.Source.ToShortString(), e.Message);
+            await AnsweringAttempt.RunAsync(
+                ct => DirectStrategy.DialAddressAsync(context, ReverseStrategy.StrategyName, initiated: false, ct), options.Timeout, deliver,
+                reason =>
+                {
+                    ReverseLog.DialFailed(logger, signal.Source.ToShortString(), reason);
+                    signal.Via.TrySendSignal(signal.Source, new ReverseFailure(request.Nonce, ReverseFailureReason.Unreachable).Encode());
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         finally
         {
