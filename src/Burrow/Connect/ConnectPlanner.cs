@@ -15,7 +15,10 @@ public sealed record PlanStep(string Strategy, TimeSpan StartAfter);
 /// <item><c>punch</c> — the peer can be signaled and the two NATs are not both random: TCP simultaneous open;</item>
 /// <item><c>relay</c> — the peer can be signaled or names a relay: the last resort, started last.</item>
 /// </list>
-/// Strategies this node does not have are left out, and the delays close up behind them.
+/// Strategies this node does not have are left out, and the delays close up behind them. A strategy the two
+/// addresses say is not expected to work (a dial to a public endpoint whose NAT or firewall drops or resets
+/// unsolicited SYNs; a reverse connect to such an endpoint of this node) is still tried, but gets no head start:
+/// the next one starts with it.
 /// </summary>
 public static class ConnectPlanner
 {
@@ -36,28 +39,30 @@ public static class ConnectPlanner
     {
         ArgumentNullException.ThrowIfNull(remote);
         var signalable = remote.Rendezvous.Count > 0;
-        var candidates = new List<string>();
+        var candidates = new List<(string Strategy, bool Expected)>();
         if (DialTargets.From(remote).Count > 0)
         {
-            candidates.Add(DirectStrategy.StrategyName);
+            candidates.Add((DirectStrategy.StrategyName, NetworkRelation.ExpectDial(local, remote)));
         }
         if (signalable && local is not null && NetworkRelation.MayDialBack(local, remote))
         {
-            candidates.Add(Reverse);
+            candidates.Add((Reverse, NetworkRelation.ExpectDial(remote, local)));
         }
         if (signalable && local is not null && NetworkRelation.Punchable(local, remote))
         {
-            candidates.Add(Punch);
+            candidates.Add((Punch, true));
         }
         if (signalable || remote.Relays.Count > 0)
         {
-            candidates.Add(Relay);
+            candidates.Add((Relay, true));
         }
         var steps = new List<PlanStep>();
-        foreach (var strategy in candidates.Where(available.Contains))
+        var previousExpected = false;
+        foreach (var (strategy, expected) in candidates.Where(c => available.Contains(c.Strategy)))
         {
-            var start = steps.Count == 0 ? TimeSpan.Zero : steps[^1].StartAfter + HeadStart[strategy];
+            var start = steps.Count == 0 ? TimeSpan.Zero : steps[^1].StartAfter + (previousExpected ? HeadStart[strategy] : TimeSpan.Zero);
             steps.Add(new PlanStep(strategy, start));
+            previousExpected = expected;
         }
         return steps;
     }

@@ -33,6 +33,23 @@ public static class NetworkRelation
     public static bool PubliclyReachable(NodeAddress address) => address.Endpoints.Any(e => e.PublicEndPoint is not null);
 
     /// <summary>
+    /// Whether an unsolicited SYN to this address's public endpoint can be expected to get in: the port is mapped
+    /// on the NAT, or the profile does not say that unsolicited SYNs are dropped or reset. A firewalled public
+    /// host (no NAT, but drops what it did not ask for) is publicly reachable on paper, not in practice.
+    /// </summary>
+    public static bool AcceptsUnsolicited(NodeAddress address) =>
+        address.Endpoints.Any(e => e.PublicEndPoint is not null
+            && (e.MappedPort != 0 || e.Nat.Filtering is not (NatFiltering.Drops or NatFiltering.Resets)));
+
+    /// <summary>
+    /// Whether a dial from <paramref name="from"/> to <paramref name="to"/> is expected to connect: LAN endpoints
+    /// on one network, a public endpoint that <see cref="AcceptsUnsolicited"/>, or a peer that says nothing of
+    /// its network (only trying tells).
+    /// </summary>
+    public static bool ExpectDial(NodeAddress? from, NodeAddress to) =>
+        SameNetwork(from, to) || AcceptsUnsolicited(to) || to.Endpoints.All(e => e.PublicAddress is null);
+
+    /// <summary>
     /// Whether a TCP hole punch can be expected to work between the two: unless both sides map ports at random
     /// (then neither can predict the other's port and only a relay is left). Unknown behaviour is worth a try.
     /// </summary>

@@ -25,7 +25,7 @@ internal static class RelaySession
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             handshake.CancelAfter(options.HandshakeTimeout);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials,
-                initiated ? TlsRole.Client : TlsRole.Server, remote, handshake.Token).ConfigureAwait(false);
+                TlsRoles.ForSimultaneousOpen(initiated), remote, handshake.Token).ConfigureAwait(false);
             return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, StrategyName, time.GetElapsedTime(startedAt), initiated, limits));
         }
         catch

@@ -1,5 +1,3 @@
-using Burrow.Identity;
-
 namespace Burrow.Transport;
 
 /// <summary>Which side of the TLS handshake a node plays on one TCP connection.</summary>
@@ -12,10 +10,10 @@ public enum TlsRole
 public static class TlsRoles
 {
     /// <summary>
-    /// The rule for connections where both sides called connect() (TCP simultaneous open), so neither is the
-    /// acceptor: the node with the lower node id is the TLS client. Both ends compute the same answer.
+    /// The rule for connections where both sides called connect() (TCP simultaneous open in a hole punch, both
+    /// ends of a relay splice), so neither is the acceptor: the node that initiated the exchange (sent the punch
+    /// offer or the relay request) is the TLS client. A TLS 1.3 client is done half a round trip before the
+    /// server, so the node waiting for the connection, the dialer, has it soonest. Both ends know who initiated.
     /// </summary>
-    public static TlsRole ForSimultaneousOpen(NodeId local, NodeId remote) =>
-        local == remote ? throw new ArgumentException("A node cannot connect to itself.", nameof(remote))
-        : local < remote ? TlsRole.Client : TlsRole.Server;
+    public static TlsRole ForSimultaneousOpen(bool initiated) => initiated ? TlsRole.Client : TlsRole.Server;
 }

@@ -45,8 +45,8 @@ public class PunchDialerTests
             Assert.Equal(bobSocket.LocalEndPoint, aliceSocket.RemoteEndPoint);
 
             await using var tls = await TlsOverSockets.AuthenticateAsync(
-                aliceSocket, aliceTls, TlsRoles.ForSimultaneousOpen(alice.NodeId, bob.NodeId),
-                bobSocket, bobTls, TlsRoles.ForSimultaneousOpen(bob.NodeId, alice.NodeId), bobChecks: true, ct);
+                aliceSocket, aliceTls, TlsRoles.ForSimultaneousOpen(initiated: true),
+                bobSocket, bobTls, TlsRoles.ForSimultaneousOpen(initiated: false), bobChecks: true, ct);
             Assert.Equal(bob.NodeId, tls.AliceSees);
             Assert.Equal(alice.NodeId, tls.BobSees);
         }

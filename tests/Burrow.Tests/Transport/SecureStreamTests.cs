@@ -21,9 +21,9 @@ public class SecureStreamTests
         var (aliceSocket, bobSocket) = await SimultaneousOpen.ConnectPairAsync(ct);
         using var _ = aliceSocket;
         using var __ = bobSocket;
-        // Neither side accepted: both computed their role from the node ids, and they are complementary.
-        var aliceRole = TlsRoles.ForSimultaneousOpen(alice.NodeId, bob.NodeId);
-        var bobRole = TlsRoles.ForSimultaneousOpen(bob.NodeId, alice.NodeId);
+        // Neither side accepted: Alice initiated (she is the TLS client), Bob answered.
+        var aliceRole = TlsRoles.ForSimultaneousOpen(initiated: true);
+        var bobRole = TlsRoles.ForSimultaneousOpen(initiated: false);
         Assert.NotEqual(aliceRole, bobRole);
 
         await using var tls = await TlsOverSockets.AuthenticateAsync(aliceSocket, aliceTls, aliceRole, bobSocket, bobTls, bobRole, bobChecks: true, ct);
@@ -36,13 +36,10 @@ public class SecureStreamTests
     }
 
     [Fact]
-    public void Role_rule_is_antisymmetric_and_refuses_self()
+    public void Role_rule_makes_the_initiator_the_client_and_the_roles_complementary()
     {
-        using var a = NodeIdentity.Create();
-        using var b = NodeIdentity.Create();
-        Assert.Equal(a.NodeId < b.NodeId ? TlsRole.Client : TlsRole.Server, TlsRoles.ForSimultaneousOpen(a.NodeId, b.NodeId));
-        Assert.NotEqual(TlsRoles.ForSimultaneousOpen(a.NodeId, b.NodeId), TlsRoles.ForSimultaneousOpen(b.NodeId, a.NodeId));
-        Assert.Throws<ArgumentException>(() => TlsRoles.ForSimultaneousOpen(a.NodeId, a.NodeId));
+        Assert.Equal(TlsRole.Client, TlsRoles.ForSimultaneousOpen(initiated: true));
+        Assert.Equal(TlsRole.Server, TlsRoles.ForSimultaneousOpen(initiated: false));
     }
 
     [Fact(Timeout = 60_000)]

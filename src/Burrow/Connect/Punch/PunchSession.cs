@@ -7,8 +7,8 @@ namespace Burrow.Connect.Punch;
 
 /// <summary>
 /// The part of a punch both sides run once they know where to aim and when: simultaneous open from the
-/// reserved port, then the TLS handshake with the roles both compute from the node ids (neither side accepted
-/// in the usual sense), requiring the peer's key. Both ends report the strategy <c>punch</c>.
+/// reserved port, then the TLS handshake (neither side accepted in the usual sense: the dialer is the TLS client,
+/// see <see cref="TlsRoles.ForSimultaneousOpen"/>), requiring the peer's key. Both ends report the strategy <c>punch</c>.
 /// </summary>
 internal static class PunchSession
 {
@@ -35,7 +35,7 @@ internal static class PunchSession
         {
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             handshake.CancelAfter(options.HandshakeTimeout);
-            var tlsRole = TlsRoles.ForSimultaneousOpen(credentials.Identity.NodeId, remote);
+            var tlsRole = TlsRoles.ForSimultaneousOpen(initiated);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials, tlsRole, remote, handshake.Token).ConfigureAwait(false);
             return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, PunchStrategy.StrategyName, time.GetElapsedTime(startedAt), initiated));
         }
