@@ -2,7 +2,8 @@
 # WAN impairment of a router, applied to both directions of its "wan" interface
 # (so a round trip through it gets 2 x delay). Uses tc netem where the kernel has it;
 # otherwise loss is an nft rule and delay a userspace delayer (tools/delayer.py)
-# behind an iptables NFQUEUE target (nft's own "queue" statement is missing here too).
+# behind an iptables NFQUEUE target (nft's own "queue" statement is missing here too),
+# applied to the WAN's inbound traffic and to the LAN's outbound, both before the NAT.
 
 netem_available() {
   # probe once per run on a throwaway dummy interface inside the internet namespace
@@ -47,8 +48,13 @@ NFT
       --queue 0 --delay-ms "$delay" --jitter-ms "$jitter"
     wait_for 5 grep -q '"event": *"ready"' "$RUN/logs/$node-delayer.log" ||
       die "delayer in $node did not start: $(cat "$RUN/logs/$node-delayer.log")"
-    nsx "$ns" iptables-nft -t mangle -A PREROUTING -i wan -j NFQUEUE --queue-num 0 --queue-bypass
-    nsx "$ns" iptables-nft -t mangle -A POSTROUTING -o wan -j NFQUEUE --queue-num 0 --queue-bypass
+    # Both directions are held in the raw table, before conntrack sees the packet, so that the NAT decides
+    # on a packet when its delay is over -- as a real NAT does, with the delay on the wire beyond it. (Held
+    # after NAT instead, an outbound SYN's mapping would be confirmed only when its delay ended, and a peer's
+    # SYN arriving meanwhile -- the very moment of a hole punch -- would race it.) Outbound, that is traffic
+    # from the LAN that leaves the router; what is for the router itself (PCP, NAT-PMP, UPnP) is not delayed.
+    nsx "$ns" iptables-nft -t raw -A PREROUTING -i wan -j NFQUEUE --queue-num 0 --queue-bypass
+    nsx "$ns" iptables-nft -t raw -A PREROUTING -i lan -m addrtype ! --dst-type LOCAL -j NFQUEUE --queue-num 0 --queue-bypass
   fi
   echo nft+nfqueue
 }
