@@ -19,11 +19,12 @@ RV_PORT, RELAY_PORT, STUN_PORT, STUN_ALT = 7390, 7391, 3480, 3481
 
 
 def cli_path():
-    path = os.path.join(ROOT, "src/Burrow.Cli/bin/Release/net10.0/Burrow.Cli.dll")
-    if not os.path.exists(path):
-        subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src/Burrow.Cli")], check=True,
-                       stdout=subprocess.DEVNULL)
-    return path
+    """Publishes the CLI as it ships (ReadyToRun: compiled ahead of time, so that a connect does not wait for
+    the JIT) into artifacts/grid-cli, and returns the path of its dll."""
+    out = os.path.join(ROOT, "artifacts/grid-cli")
+    subprocess.run(["dotnet", "publish", os.path.join(ROOT, "src/Burrow.Cli"), "-c", "Release", "-r", "linux-x64",
+                    "--self-contained", "false", "-p:PublishReadyToRun=true", "-o", out], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(out, "Burrow.Cli.dll")
 
 
 class Proc:
@@ -33,6 +34,7 @@ class Proc:
         self.p = subprocess.Popen(["ip", "netns", "exec", f"{prefix}-{node}", *args], stdin=subprocess.PIPE,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.lines = queue.Queue()
+        self.log = []  # stderr lines that are not events (--verbose logging)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -53,10 +55,16 @@ class Proc:
             try:
                 event = json.loads(line)
             except ValueError:
+                self.log.append(line.rstrip())
                 continue
             if event.get("event") in (name, "error"):
                 return event
         return None
+
+    def drain(self):
+        """Moves what is left of the output into the log (after the process ended)."""
+        while (line := self.lines.get()) is not None:
+            self.log.append(line.rstrip())
 
     def kill(self):
         if self.p.poll() is None:
@@ -71,9 +79,14 @@ def main():
     ap.add_argument("--loss", type=float, default=1)
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/grid"))
     ap.add_argument("--types", default=",".join(TYPES))
+    ap.add_argument("--pairs", help="only these DIALER:LISTENER pairs (comma-separated), e.g. sequential:nat-drop")
+    ap.add_argument("--verbose", action="store_true", help="run both ends with --verbose and print their logs")
     ap.add_argument("--no-profile", action="store_true", help="do not profile the NATs (--stun) before connecting")
     a = ap.parse_args()
     types = a.types.split(",")
+    pairs = [tuple(p.split(":")) for p in a.pairs.split(",")] if a.pairs else None
+    if pairs:
+        types = [t for t in TYPES if any(t in p for p in pairs)]
     cli = cli_path()
     prefix = "grid" + secrets.token_hex(3)
     topo = ["server"]
@@ -101,10 +114,12 @@ def main():
         procs.append(stun)
         if not stun.wait_for("listening", 60):
             sys.exit("the STUN server did not start")
-        extra = [] if a.no_profile else ["--stun", f"{SERVER}:{STUN_PORT}"]
+        extra = ([] if a.no_profile else ["--stun", f"{SERVER}:{STUN_PORT}"]) + (["--verbose"] if a.verbose else [])
         results = []
         for listen_type in types:
             for dial_type in types:
+                if pairs and (dial_type, listen_type) not in pairs:
+                    continue
                 for run in range(a.runs):
                     results.append(one_run(prefix, cli, listen_type, dial_type, run, extra))
         write(a, types, results)
@@ -130,16 +145,26 @@ def one_run(prefix, cli, listen_type, dial_type, run, extra):
                                                          "--timeout", "20", "--ephemeral", "--json", *extra])
         connected = dialer.wait_for("connected", 60)
         if connected and connected.get("event") == "connected":
-            result.update(ok=True, strategy=connected["strategy"], elapsedMs=connected["elapsedMs"])
+            result.update(ok=True, strategy=connected["strategy"], elapsedMs=connected["elapsedMs"],
+                          attempts=connected.get("attempts"))
         else:
             result["error"] = (connected or {}).get("message", "no connected event")
             result["attempts"] = (connected or {}).get("attempts")
         return result
     finally:
+        if "--verbose" in extra:
+            time.sleep(0.5)  # let both ends log what came after the connect
         for p in (listener, dialer):
             if p:
                 p.kill()
+                p.drain()
         status = f"{result['strategy']} in {result['elapsedMs']} ms" if result["ok"] else f"FAILED: {result.get('error')}"
+        status += "  [" + ", ".join(f"{x['strategy']} {x['result']} {x['elapsedMs']:.0f}" for x in result.get("attempts") or []) + "]"
+        if "--verbose" in extra:
+            for name, p in (("listener", listener), ("dialer", dialer)):
+                for line in (p.log if p else []):
+                    if "unch" in line or "elay" in line or "everse" in line or "lock" in line:
+                        status += f"\n      {name}: {line}"
         print(f"{dial_type:>10} -> {listen_type:<10} run {run + 1}: {status}", flush=True)
 
 
@@ -148,6 +173,8 @@ def write(a, types, results):
     for lt in types:
         for dt in types:
             rs = [r for r in results if r["listener"] == lt and r["dialer"] == dt]
+            if not rs:
+                continue
             ok = [r for r in rs if r["ok"]]
             times = [r["elapsedMs"] for r in ok]
             strategies = sorted({r["strategy"] for r in ok})
@@ -159,6 +186,7 @@ def write(a, types, results):
                    "pairs": rows, "runs": results}, f, indent=1)
     total = len(results)
     good = sum(r["ok"] for r in results)
+    summary = summarize(a, results)
     with open(a.out + ".md", "w") as f:
         f.write(f"# Connect grid\n\nMeasured by `sudo python3 lab/grid.py --runs {a.runs} --delay {a.delay} --loss {a.loss:g}` "
                 f"on {time.strftime('%Y-%m-%d')}: every router's WAN has {a.delay} ms one-way delay ({2 * a.delay} ms RTT "
@@ -169,14 +197,54 @@ def write(a, types, results):
         for dt in types:
             cells = []
             for lt in types:
-                r = next(x for x in rows if x["dialer"] == dt and x["listener"] == lt)
+                r = next((x for x in rows if x["dialer"] == dt and x["listener"] == lt), None)
+                if r is None:
+                    cells.append("")
+                    continue
                 med = f"{r['medianMs']:.0f}" if r["medianMs"] is not None else "–"
                 mx = f"{r['maxMs']:.0f}" if r["maxMs"] is not None else "–"
                 cells.append(f"{r['succeeded']}/{r['runs']} {'+'.join(r['strategies']) or '–'} {med}/{mx} ms")
             f.write(f"| **{dt}** | " + " | ".join(cells) + " |\n")
         f.write("\nEach cell: successes/runs, strategies that connected, median/max time to an authenticated stream "
-                "(from the dialer's `connected` event: signaling included, process start excluded).\n")
+                "(from the dialer's `connected` event: signaling included, process start excluded).\n\n" + summary + "\n")
+    print(summary)
     print(f"{good}/{total} connected; wrote {a.out}.md and {a.out}.json")
+
+
+def punch_outcome(run):
+    """'hit' when the run's one punch attempt connected, 'miss' when it failed or lost to the relay, None when
+    no punch was tried or another direct strategy won while it was still going."""
+    attempts = {x["strategy"]: x for x in run.get("attempts") or []}
+    punch = attempts.get("punch")
+    if not punch or punch["result"] == "notstarted":
+        return None
+    if punch["result"] == "connected":
+        return "hit"
+    if punch["result"] == "failed" or run.get("strategy") == "relay" or not run["ok"]:
+        return "miss"
+    return None
+
+
+def summarize(a, results):
+    rtt = 4 * a.delay  # host to host: two routers' WANs, each crossed both ways
+    lines = []
+    outcomes = [o for o in map(punch_outcome, results) if o]
+    if outcomes:
+        hits = outcomes.count("hit")
+        lines.append(f"- Punch attempts: {hits} of {len(outcomes)} connected on the first (and only) attempt "
+                     f"({100 * hits / len(outcomes):.1f} %).")
+    for strategy in ("direct", "reverse", "punch", "relay"):
+        times = [r["elapsedMs"] for r in results if r["ok"] and r["strategy"] == strategy]
+        if times:
+            med = statistics.median(times)
+            lines.append(f"- {strategy}: {len(times)} connections, median {med:.0f} ms = {med / rtt:.2f} RTT "
+                         f"(RTT host to host {rtt} ms), max {max(times):.0f} ms.")
+    random_pair = {("symmetric", "symmetric")}
+    relayed = sorted({(r["dialer"], r["listener"]) for r in results
+                      if r["ok"] and r["strategy"] == "relay" and (r["dialer"], r["listener"]) not in random_pair})
+    lines.append(f"- Pairs (other than random-random) relayed at least once: {len(relayed)}"
+                 + (": " + ", ".join(f"{d}→{l}" for d, l in relayed) if relayed else "") + ".")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
