@@ -103,13 +103,7 @@ internal static class ConnectCommand
         {
             return reporter.Fail(ExitCodes.ConnectionFailed, e.Code, e.Message, new()
             {
-                ["attempts"] = new JsonArray([.. e.Attempts.Select(a => (JsonNode)new JsonObject
-                {
-                    ["strategy"] = a.Strategy,
-                    ["result"] = a.Result.ToString().ToLowerInvariant(),
-                    ["detail"] = a.Detail,
-                    ["elapsedMs"] = Math.Round(a.Elapsed.TotalMilliseconds, 1),
-                })]),
+                ["attempts"] = Attempts(e.Attempts),
             });
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -119,4 +113,14 @@ internal static class ConnectCommand
         }
         return await session(connection, ct);
     }
+
+    /// <summary>What each strategy did, as the <c>attempts</c> array of the <c>connected</c> and error events.</summary>
+    public static JsonArray Attempts(IEnumerable<Burrow.Connect.StrategyAttempt> attempts) =>
+        new([.. attempts.Select(a => (JsonNode)new JsonObject
+        {
+            ["strategy"] = a.Strategy,
+            ["result"] = a.Result.ToString().ToLowerInvariant(),
+            ["detail"] = a.Detail,
+            ["elapsedMs"] = Math.Round(a.Elapsed.TotalMilliseconds, 1),
+        })]);
 }

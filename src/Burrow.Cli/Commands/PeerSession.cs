@@ -55,6 +55,7 @@ internal static class PeerSession
             ["remote"] = connection.RemoteEndPoint.ToString(),
             ["local"] = connection.LocalEndPoint.ToString(),
             ["direction"] = connection.IsInitiator ? "outbound" : "inbound",
+            ["attempts"] = ConnectCommand.Attempts(connection.Attempts),
         });
         reporter.Say($"[green]connected[/] to [bold]{connection.RemoteId.ToShortString()}…[/] at {connection.RemoteEndPoint} via [bold]{connection.Strategy}[/] in {connection.Elapsed.TotalMilliseconds:F1} ms");
     }

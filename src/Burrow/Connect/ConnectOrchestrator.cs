@@ -37,8 +37,12 @@ public sealed class ConnectOrchestrator
             {
                 ConnectLog.Attempt(context.Logger, context.Remote.NodeId.ToShortString(), attempt.Strategy, attempt.Result, attempt.Detail);
             }
-            return winner ?? throw new ConnectFailedException(
-                $"Could not connect to {context.Remote.NodeId.ToShortString()}…: " + string.Join("; ", attempts), attempts);
+            if (winner is null)
+            {
+                throw new ConnectFailedException($"Could not connect to {context.Remote.NodeId.ToShortString()}…: " + string.Join("; ", attempts), attempts);
+            }
+            winner.Attempts = attempts;
+            return winner;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

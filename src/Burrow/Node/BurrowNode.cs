@@ -299,6 +299,17 @@ public sealed class BurrowNode : IAsyncDisposable
         {
             return; // no rendezvous: nobody can signal this node
         }
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                ConnectWarmUp.Run(_options.TimeProvider, _orchestrator.Available);
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or System.Security.Cryptography.CryptographicException)
+            {
+                NodeLog.WarmUpFailed(_logger, e);
+            }
+        });
         Task Deliver(PeerConnection connection) => DeliverAsync(connection, _stopping.Token);
         new SignalDispatcher(
             new ReverseResponder(_credentials, () => Address, _options.Connect, _options.TimeProvider, _logger, Deliver),

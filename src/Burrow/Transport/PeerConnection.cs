@@ -50,6 +50,12 @@ public sealed class PeerConnection : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>
+    /// For an outbound connection made by the connect orchestrator: what every strategy of the plan did (the
+    /// winner, the ones that failed before it, the ones cancelled because it won). Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<Connect.StrategyAttempt> Attempts { get; internal set; } = [];
+
     /// <summary>The encrypted byte stream. For messages, wrap it in a <see cref="MessageStream"/>.</summary>
     public Stream Stream => _ssl;
 

@@ -139,4 +139,14 @@ public class PunchRoleTests
         Assert.Equal(["198.18.1.6:40001"], PunchPlanner.Targets(PunchRole.Hard, easy, easyOffer).Select(e => e.ToString()));
         Assert.Equal(easyOffer, PunchPlanner.Targets(PunchRole.Standard, easy, easyOffer));
     }
+
+    [Fact]
+    public void The_instant_is_when_the_answer_reaches_the_dialer_plus_the_margin()
+    {
+        var now = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+        var (dialer, own) = (TimeSpan.FromMilliseconds(80), TimeSpan.FromMilliseconds(40));
+        Assert.Equal(now + TimeSpan.FromMilliseconds(60) + PunchPlanner.Margin, PunchPlanner.Instant(now, dialer, own));
+        // A dialer that did not measure its round trip is taken to be as far away as the answering node, not next door.
+        Assert.Equal(now + own + PunchPlanner.Margin, PunchPlanner.Instant(now, TimeSpan.Zero, own));
+    }
 }

@@ -83,5 +83,8 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
         Assert.True(outbound.IsRelayed);
         Assert.True(inbound.IsRelayed);
         Assert.Equal(_bobKey.NodeId, outbound.RemoteId);
+        // The dialer learns what its plan did; the accepting side made no plan.
+        Assert.Equal([("relay", AttemptResult.Connected)], outbound.Attempts.Select(a => (a.Strategy, a.Result)));
+        Assert.Empty(inbound.Attempts);
     }
 }

@@ -10,7 +10,7 @@ public interface ISignalingChannel
     /// <summary>The rendezvous this channel goes through (matched against a peer's address).</summary>
     SignalEndpoint Server { get; }
 
-    /// <summary>Completes once the channel is registered and can carry signals.</summary>
+    /// <summary>Completes once the channel is registered and can carry signals, and <see cref="Clock"/> has been measured.</summary>
     Task WaitReadyAsync(CancellationToken cancellationToken);
 
     /// <summary>Queues a signal for <paramref name="target"/>; false when the channel is down.</summary>

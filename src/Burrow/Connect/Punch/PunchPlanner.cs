@@ -22,8 +22,12 @@ public static class PunchPlanner
 {
     public const int MaxCandidates = 8;
 
-    /// <summary>How much later than the answer's expected arrival the punch fires, for processing and clock error.</summary>
-    public static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(30);
+    /// <summary>
+    /// How much later than the answer's expected arrival the punch fires, for processing and clock error. In the
+    /// lab the answer reaches the dialer within a few ms of its expected arrival. Firing late is not fatal (the
+    /// peer's SYN still finds this side's mapping as long as the lateness is under the one-way delay), only slower.
+    /// </summary>
+    public static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(15);
 
     /// <summary>
     /// The endpoints a peer should aim at to meet a punch from local port <paramref name="port"/>: for each IPv4
@@ -84,10 +88,11 @@ public static class PunchPlanner
 
     /// <summary>
     /// When to fire, in the server's clock: when the answer should have reached the dialer — half of each side's
-    /// round trip to the rendezvous — plus <see cref="Margin"/>.
+    /// round trip to the rendezvous — plus <see cref="Margin"/>. A dialer that has not measured its round trip
+    /// (0) is taken to be as far from the server as this node.
     /// </summary>
     public static DateTimeOffset Instant(DateTimeOffset serverNow, TimeSpan dialerRoundTrip, TimeSpan ownRoundTrip) =>
-        serverNow + (dialerRoundTrip + ownRoundTrip) / 2 + Margin;
+        serverNow + ((dialerRoundTrip > TimeSpan.Zero ? dialerRoundTrip : ownRoundTrip) + ownRoundTrip) / 2 + Margin;
 
     /// <summary>Converts an instant of the server's clock to a <see cref="TimeProvider"/> timestamp of this machine.</summary>
     public static long ToTimestamp(DateTimeOffset serverInstant, TimeSpan clockOffset, TimeProvider time)

@@ -25,6 +25,7 @@ internal sealed class PunchResponder(
     public async Task HandleAsync(ISignalingChannel channel, NodeId source, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
+        var startedAt = time.GetTimestamp();
         if (!PunchOffer.TryRead(payload.Span, credentials.Identity.NodeId, source, time.GetUtcNow(), out var offer, out var error))
         {
             PunchLog.Refused(logger, source.ToShortString(), error.ToString());
@@ -37,7 +38,6 @@ internal sealed class PunchResponder(
         }
         try
         {
-            var startedAt = time.GetTimestamp();
             using var reservation = PunchSession.ReservePort();
             var port = ((System.Net.IPEndPoint)reservation.LocalEndPoint!).Port;
             var local = localAddress();
@@ -50,10 +50,12 @@ internal sealed class PunchResponder(
                 PunchLog.Failed(logger, source.ToShortString(), candidates.Count == 0 ? "no IPv4 endpoint to offer" : "the rendezvous connection is down");
                 return;
             }
+            PunchLog.Answering(logger, source.ToShortString(), time.GetElapsedTime(startedAt).TotalMilliseconds,
+                (serverInstant - clock.Offset - time.GetUtcNow()).TotalMilliseconds);
             var role = PunchPlanner.RoleOf(local, offer.Dialer);
+            var plan = new PunchPlan(role, port, PunchPlanner.Targets(role, offer.Dialer, offer.Candidates), PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time));
             await AnsweringAttempt.RunAsync(
-                ct => PunchSession.RunAsync(scheduler, role, port, PunchPlanner.Targets(role, offer.Dialer, offer.Candidates),
-                    PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time), credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, ct),
+                ct => PunchSession.RunAsync(scheduler, plan, credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, logger, ct),
                 options.Timeout, deliver, reason => PunchLog.Failed(logger, source.ToShortString(), reason), cancellationToken).ConfigureAwait(false);
         }
         catch (System.Net.Sockets.SocketException e)
@@ -74,4 +76,16 @@ internal static partial class PunchLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Punch with {Peer} failed: {Reason}")]
     public static partial void Failed(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Punched {Peer} ({Role}) at {Remote}: instant {InstantMs:F1} ms after the start, TCP connected {ConnectMs:F1} ms after the instant, TLS {TlsMs:F1} ms")]
+    public static partial void Punched(ILogger logger, string peer, PunchRole role, double instantMs, double connectMs, double tlsMs, string remote);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Punch offer to {Peer} sent {Ms:F1} ms after the start")]
+    public static partial void Offered(ILogger logger, string peer, double ms);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Punch offer from {Peer} answered in {AnswerMs:F1} ms; the instant is {LeadMs:F1} ms later")]
+    public static partial void Answering(ILogger logger, string peer, double answerMs, double leadMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Punch answer from {Peer} {AnswerMs:F1} ms after the start; the instant is {LeadMs:F1} ms after it")]
+    public static partial void Answered(ILogger logger, string peer, double answerMs, double leadMs);
 }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Burrow.Identity;
 using Burrow.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace Burrow.Connect.Punch;
 
@@ -10,12 +12,16 @@ namespace Burrow.Connect.Punch;
 /// reserved port, then the TLS handshake (neither side accepted in the usual sense: the dialer is the TLS client,
 /// see <see cref="TlsRoles.ForSimultaneousOpen"/>), requiring the peer's key. Both ends report the strategy <c>punch</c>.
 /// </summary>
+/// <summary>What one side of a punch does: its role, its punch port, where it aims, and when (a Stopwatch timestamp).</summary>
+internal sealed record PunchPlan(PunchRole Role, int Port, IReadOnlyList<IPEndPoint> Targets, long Instant);
+
 internal static class PunchSession
 {
     public static async Task<AttemptOutcome> RunAsync(
-        PunchScheduler scheduler, PunchRole role, int port, IReadOnlyList<IPEndPoint> remotes, long instant, TlsCredentials credentials,
-        NodeId remote, ConnectOptions options, TimeProvider time, long startedAt, bool initiated, CancellationToken cancellationToken)
+        PunchScheduler scheduler, PunchPlan plan, TlsCredentials credentials, NodeId remote, ConnectOptions options, TimeProvider time, long startedAt,
+        bool initiated, ILogger logger, CancellationToken cancellationToken)
     {
+        var (role, port, remotes, instant) = plan;
         var timing = new PunchTiming(instant, PunchTiming.DefaultWindow, PunchTiming.DefaultRetryInterval);
         if (remotes.Count == 0)
         {
@@ -31,12 +37,15 @@ internal static class PunchSession
         {
             return AttemptOutcome.Failed($"no connection to {string.Join(", ", remotes)} within the {timing.Window.TotalSeconds:0.#} s punch window ({role})");
         }
+        var connectedAt = Stopwatch.GetTimestamp();
         try
         {
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             handshake.CancelAfter(options.HandshakeTimeout);
             var tlsRole = TlsRoles.ForSimultaneousOpen(initiated);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials, tlsRole, remote, handshake.Token).ConfigureAwait(false);
+            PunchLog.Punched(logger, remote.ToShortString(), role, Milliseconds(startedAt, instant), Milliseconds(instant, connectedAt),
+                Stopwatch.GetElapsedTime(connectedAt).TotalMilliseconds, socket.RemoteEndPoint?.ToString() ?? "?");
             return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, PunchStrategy.StrategyName, time.GetElapsedTime(startedAt), initiated));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -50,6 +59,8 @@ internal static class PunchSession
             throw;
         }
     }
+
+    private static double Milliseconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
 
     /// <summary>Holds a fresh local port for the punch (the dialer's sockets share it by address and port reuse).</summary>
     public static Socket ReservePort() => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0));

@@ -31,11 +31,13 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private TaskCompletionSource _registered = NewRegistration();
+    private TaskCompletionSource _clocked = NewRegistration(); // the current connection's first clock exchange
     private RendezvousConnection? _connection;
     private Action? _changed;
     private Task? _loop;
     private NodeAddress? _lastSent;
     private int _registrations;
+    private int _clockSamples; // on the current connection; only the receive loop touches it
 
     public RendezvousClient(SignalEndpoint server, TlsCredentials credentials, Func<NodeAddress> address,
         RendezvousClientOptions? options = null, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
@@ -68,6 +70,15 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
 
     /// <summary>The clock offset to the server (add it to the local clock) from the exchange with the shortest round trip, and that round trip.</summary>
     public ClockSample? Clock { get; private set; }
+
+    /// <summary>
+    /// How many clock exchanges a fresh connection makes, one after the other, before settling to one per ping:
+    /// <see cref="Clock"/> keeps the one with the shortest round trip, which punch instants are computed from.
+    /// </summary>
+    public const int InitialClockSamples = 4;
+
+    /// <summary>Clock exchanges answered on the current connection.</summary>
+    public int ClockSamples { get; private set; }
 
     /// <summary>How many times the node has registered (1 after the first; more after reconnects).</summary>
     public int Registrations => Volatile.Read(ref _registrations);
@@ -130,7 +141,17 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
         return connection is not null && connection.TrySend(new SignalTo(target, payload));
     }
 
-    Task ISignalingChannel.WaitReadyAsync(CancellationToken cancellationToken) => WaitRegisteredAsync(cancellationToken);
+    /// <summary>Registered, and the clock measured once: a punch instant needs both ends' round trips and offsets.</summary>
+    async Task ISignalingChannel.WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        Task registered, clocked;
+        lock (_lock)
+        {
+            (registered, clocked) = (_registered.Task, _clocked.Task);
+        }
+        await registered.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await clocked.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     bool ISignalingChannel.TrySend(NodeId target, ReadOnlyMemory<byte> payload) => TrySendSignal(target, payload);
 
@@ -205,7 +226,12 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
             Task? keepAlive = null;
             try
             {
+                Clock = null; // measured afresh on each connection
+                _clockSamples = 0;
                 SendRegistration(connection);
+                // In the same flight as the registration (the server answers both in order): the clock is known
+                // as soon as the node is registered, without another round trip.
+                connection.TrySend(new TimeRequest(_time.GetUtcNow()));
                 while (await connection.ReceiveAsync(_options.ReceiveTimeout, stop).ConfigureAwait(false) is { } message)
                 {
                     switch (message)
@@ -221,6 +247,17 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
                         case TimeReply reply:
                             var sample = ClockSample.From(reply.ClientSent, reply.ServerReceived, reply.ServerSent, _time.GetUtcNow());
                             Clock = ClockSample.Best(Clock, sample);
+                            RendezvousClientLog.ClockSampled(_logger, Server.ToString(), sample.Offset.TotalMilliseconds, sample.RoundTrip.TotalMilliseconds);
+                            if (++_clockSamples < InitialClockSamples)
+                            {
+                                // One after the other: the first exchange of a connection is often slowed by work at either end.
+                                connection.TrySend(new TimeRequest(_time.GetUtcNow()));
+                            }
+                            ClockSamples = _clockSamples;
+                            lock (_lock)
+                            {
+                                _clocked.TrySetResult();
+                            }
                             break;
                         case SignalFrom signal when !_signals.Writer.TryWrite(new IncomingSignal(signal.Source, signal.Payload, this)):
                             RendezvousClientLog.SignalDropped(_logger, signal.Source.ToShortString());
@@ -248,6 +285,10 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
                     {
                         _registered = NewRegistration();
                     }
+                    if (_clocked.Task.IsCompleted)
+                    {
+                        _clocked = NewRegistration();
+                    }
                 }
                 await session.CancelAsync().ConfigureAwait(false);
                 if (keepAlive is not null)
@@ -262,8 +303,6 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
     {
         var observedChanged = !Equals(ObservedEndPoint?.Address, registered.ObservedEndPoint.Address);
         ObservedEndPoint = registered.ObservedEndPoint;
-        Clock = null; // measured afresh on each connection
-        connection.TrySend(new TimeRequest(_time.GetUtcNow()));
         Interlocked.Increment(ref _registrations);
         lock (_lock)
         {
