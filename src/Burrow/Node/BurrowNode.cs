@@ -33,6 +33,9 @@ public sealed class BurrowNode : IAsyncDisposable
     private readonly HashSet<Task> _handshakes = [];
     private readonly List<RendezvousClient> _rendezvous;
     private readonly IReadOnlyList<IReachabilitySource> _sources;
+
+    /// <summary>The reachability source that can look at the NAT's current mapping (a STUN prober), if any.</summary>
+    private IMappingObserver? MappingObserver => _options.Reachability.OfType<IMappingObserver>().FirstOrDefault();
     private readonly ReverseWaiters _reverseWaiters = new();
     private readonly PunchAnswers _punchAnswers = new();
     private readonly PunchScheduler? _punchScheduler; // a dedicated thread, only for a node that can punch
@@ -53,7 +56,7 @@ public sealed class BurrowNode : IAsyncDisposable
         _sources = [.. options.Reachability, .. _rendezvous];
         _punchScheduler = _rendezvous.Count > 0 ? new PunchScheduler() : null;
         IConnectStrategy[] signaled = _punchScheduler is not null
-            ? [new ReverseStrategy(_rendezvous, _reverseWaiters), new PunchStrategy(_rendezvous, _punchAnswers, _punchScheduler), new RelayStrategy(_rendezvous)]
+            ? [new ReverseStrategy(_rendezvous, _reverseWaiters), new PunchStrategy(_rendezvous, _punchAnswers, _punchScheduler, MappingObserver), new RelayStrategy(_rendezvous)]
             : [];
         _orchestrator = new ConnectOrchestrator([new DirectStrategy(), .. signaled, .. options.ExtraStrategies]);
         _metrics = new NodeMetrics(options.MeterFactory);
@@ -314,7 +317,7 @@ public sealed class BurrowNode : IAsyncDisposable
         new SignalDispatcher(
             new ReverseResponder(_credentials, () => Address, _options.Connect, _options.TimeProvider, _logger, Deliver),
             _reverseWaiters,
-            new PunchResponder(_credentials, () => Address, _options.Connect, _punchScheduler, _logger, Deliver),
+            new PunchResponder(_credentials, () => Address, _options.Connect, _punchScheduler, MappingObserver, _logger, Deliver),
             _punchAnswers,
             new RelayResponder(_credentials, () => Address, _options.Connect, _options.TimeProvider, _logger, Deliver),
             Track).Start(_rendezvous, _stopping.Token);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Burrow.Addressing;
+using Burrow.Connect.Punch;
 using Burrow.Node;
 
 namespace Burrow.Probing;
@@ -7,9 +8,10 @@ namespace Burrow.Probing;
 /// <summary>
 /// A <see cref="IReachabilitySource"/> that probes the NAT when the node starts and advertises what it found:
 /// the public address and the TCP mapping/filtering behaviour of each address family it could probe. A probe
-/// that learned nothing leaves the endpoints as they were (the NAT fields stay unknown).
+/// that learned nothing leaves the endpoints as they were (the NAT fields stay unknown). Afterwards it answers
+/// a punch's question "which port is the NAT giving now?" with the same servers.
 /// </summary>
-public sealed class NatProbeSource(NatProberOptions options) : IReachabilitySource
+public sealed class NatProbeSource(NatProberOptions options) : IReachabilitySource, IMappingObserver
 {
     private NatProber? _prober;
 
@@ -21,6 +23,9 @@ public sealed class NatProbeSource(NatProberOptions options) : IReachabilitySour
         _prober = new NatProber(options with { LoggerFactory = context.LoggerFactory, TimeProvider = context.Time });
         Report = await _prober.ProbeAsync(cancellationToken);
     }
+
+    public Task<System.Net.IPEndPoint?> ObserveAsync(System.Net.IPEndPoint local, CancellationToken cancellationToken) =>
+        _prober is { } prober ? prober.ObserveTcpAsync(local, cancellationToken) : Task.FromResult<System.Net.IPEndPoint?>(null);
 
     public IReadOnlyList<AddressEndpoint> Apply(IReadOnlyList<AddressEndpoint> endpoints) =>
         Report is null ? endpoints : [.. endpoints.Select(Apply)];

@@ -111,6 +111,20 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One TCP flow from <paramref name="local"/> (bound with address and port reuse, so a punch socket may hold
+    /// the same port) to the first server of its family: the public endpoint the NAT gave it, or null.
+    /// </summary>
+    public async Task<IPEndPoint?> ObserveTcpAsync(IPEndPoint local, CancellationToken cancellationToken = default)
+    {
+        if (options.Servers.FirstOrDefault(s => s.AddressFamily == local.AddressFamily) is not { } server)
+        {
+            return null;
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        return (await TcpFlowAsync(local, server, keep: false, linked.Token)).Observation.Mapped;
+    }
+
     /// <summary>One TCP flow from the probe port: connect, one binding request, the mapping the server saw.</summary>
     private async Task<(MappingObservation Observation, StunResponse? Response, StunTcpConnection? Kept)> TcpFlowAsync(
         IPEndPoint local, IPEndPoint server, bool keep, CancellationToken cancellationToken)

@@ -111,9 +111,9 @@ public class PunchRoleTests
 {
     private static readonly NodeIdentity Key = NodeIdentity.Create();
 
-    private static NodeAddress Behind(NatMapping mapping, string publicIp = "198.18.1.1") => NodeAddress.Issue(Key, new NodeAddressContent
+    private static NodeAddress Behind(NatMapping mapping, string publicIp = "198.18.1.1", int delta = 0) => NodeAddress.Issue(Key, new NodeAddressContent
     {
-        Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Parse("192.168.1.10"), PublicAddress = IPAddress.Parse(publicIp), ListenPort = 5000, Nat = new NatBehavior(mapping, NatFiltering.Drops) }],
+        Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Parse("192.168.1.10"), PublicAddress = IPAddress.Parse(publicIp), ListenPort = 5000, Nat = new NatBehavior(mapping, NatFiltering.Drops, delta) }],
         IssuedAt = DateTimeOffset.UtcNow,
     });
 
@@ -148,5 +148,35 @@ public class PunchRoleTests
         Assert.Equal(now + TimeSpan.FromMilliseconds(60) + PunchPlanner.Margin, PunchPlanner.Instant(now, dialer, own));
         // A dialer that did not measure its round trip is taken to be as far away as the answering node, not next door.
         Assert.Equal(now + own + PunchPlanner.Margin, PunchPlanner.Instant(now, TimeSpan.Zero, own));
+    }
+
+    private sealed class FakeObserver(int port) : IMappingObserver
+    {
+        public List<IPEndPoint> Asked { get; } = [];
+
+        public Task<IPEndPoint?> ObserveAsync(IPEndPoint local, CancellationToken cancellationToken)
+        {
+            Asked.Add(local);
+            return Task.FromResult<IPEndPoint?>(port == 0 ? null : new IPEndPoint(IPAddress.Parse("198.18.1.1"), port));
+        }
+    }
+
+    [Fact]
+    public async Task A_sequential_nat_offers_the_ports_after_the_one_it_gave_just_now()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var sequential = Behind(NatMapping.Sequential, delta: 1);
+        var observer = new FakeObserver(30000);
+        var last = await PunchSession.ObserveMappedPortAsync(observer, sequential, 40000, ct);
+        Assert.Equal(30000, last);
+        Assert.Equal(new IPEndPoint(IPAddress.Any, 40000), Assert.Single(observer.Asked)); // from the punch port itself
+        Assert.Equal(["198.18.1.1:30001", "198.18.1.1:30002", "198.18.1.1:30003", "198.18.1.1:30004", "192.168.1.10:40000"],
+            PunchPlanner.Candidates(sequential, 40000, null, last).Select(e => e.ToString()));
+        // Nobody answered: the public address is still offered (at the punch port), as for an unknown NAT.
+        Assert.Equal(0, await PunchSession.ObserveMappedPortAsync(new FakeObserver(0), sequential, 40000, ct));
+        // A port-preserving NAT needs no look, and no observer is asked.
+        var preserving = new FakeObserver(30000);
+        Assert.Equal(0, await PunchSession.ObserveMappedPortAsync(preserving, Behind(NatMapping.PortPreserving), 40000, ct));
+        Assert.Empty(preserving.Asked);
     }
 }

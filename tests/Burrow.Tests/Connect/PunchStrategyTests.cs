@@ -84,7 +84,7 @@ public sealed class PunchStrategyTests : IDisposable
         var bobAddress = AddressOf(_bob);
         var answers = new PunchAnswers();
         var delivered = new TaskCompletionSource<PeerConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var responder = new PunchResponder(_bobTls, () => bobAddress, new ConnectOptions(), _scheduler, NullLogger.Instance,
+        var responder = new PunchResponder(_bobTls, () => bobAddress, new ConnectOptions(), _scheduler, null, NullLogger.Instance,
             connection => { delivered.TrySetResult(connection); return Task.CompletedTask; });
         var aliceChannel = hub.Join(_alice.NodeId, (_, _, payload) => answers.Deliver(payload));
         hub.Join(_bob.NodeId, (channel, source, payload) => _ = responder.HandleAsync(channel, source, payload, ct));

@@ -36,6 +36,13 @@ public static class PortPrediction
     }
 
     /// <summary>
+    /// Whether a prediction for <paramref name="nat"/> needs a fresh look at the port the NAT gives now (see
+    /// <see cref="IMappingObserver"/>): a sequential NAT's next port follows the last one; an endpoint-independent
+    /// one keeps the port it gave the punch port, whatever it is.
+    /// </summary>
+    public static bool NeedsObservation(NatBehavior nat) => nat.Mapping is NatMapping.Sequential or NatMapping.EndpointIndependent;
+
+    /// <summary>
     /// A spread of distinct ports for the birthday technique against a random-port NAT: <paramref name="count"/>
     /// ports drawn without repetition from the ephemeral-ish range 1024–65535, from a seed both sides can share.
     /// </summary>

@@ -33,9 +33,10 @@ public static class PunchPlanner
     /// The endpoints a peer should aim at to meet a punch from local port <paramref name="port"/>: for each IPv4
     /// endpoint, the public ports its NAT is predicted to give (see <see cref="PortPrediction"/>) at its public
     /// address — or at the address the rendezvous observed, when the address knows none — and its LAN endpoint
-    /// (for a peer behind the same NAT). At most <see cref="MaxCandidates"/>.
+    /// (for a peer behind the same NAT). At most <see cref="MaxCandidates"/>. <paramref name="lastMappedPort"/>
+    /// is the public port of a flow just opened from the punch port (0: none), which a sequential NAT counts from.
     /// </summary>
-    public static IReadOnlyList<IPEndPoint> Candidates(NodeAddress local, int port, IPEndPoint? observed)
+    public static IReadOnlyList<IPEndPoint> Candidates(NodeAddress local, int port, IPEndPoint? observed, int lastMappedPort = 0)
     {
         var candidates = new List<IPEndPoint>();
         foreach (var endpoint in local.Endpoints.Where(e => e.Family == AddressFamily.InterNetwork))
@@ -43,7 +44,7 @@ public static class PunchPlanner
             var publicAddress = endpoint.PublicAddress ?? (observed?.AddressFamily == AddressFamily.InterNetwork ? observed.Address : null);
             if (publicAddress is not null)
             {
-                var ports = PortPrediction.Predict(endpoint.Nat, port, 0);
+                var ports = PortPrediction.Predict(endpoint.Nat, port, lastMappedPort);
                 // A random NAT's port cannot be predicted, but the peer still needs the address to guess at.
                 candidates.AddRange((ports.Count > 0 ? ports : [port]).Select(p => new IPEndPoint(publicAddress, p)));
             }

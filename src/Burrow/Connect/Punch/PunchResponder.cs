@@ -15,6 +15,7 @@ internal sealed class PunchResponder(
     Func<NodeAddress> localAddress,
     ConnectOptions options,
     PunchScheduler scheduler,
+    IMappingObserver? observer,
     ILogger logger,
     Func<PeerConnection, Task> deliver,
     int maxConcurrentPunches = 8)
@@ -41,7 +42,8 @@ internal sealed class PunchResponder(
             using var reservation = PunchSession.ReservePort();
             var port = ((System.Net.IPEndPoint)reservation.LocalEndPoint!).Port;
             var local = localAddress();
-            var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint);
+            var lastMapped = await PunchSession.ObserveMappedPortAsync(observer, local, port, cancellationToken).ConfigureAwait(false);
+            var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint, lastMapped);
             var clock = channel.Clock ?? (TimeSpan.Zero, TimeSpan.Zero);
             var serverInstant = PunchPlanner.Instant(time.GetUtcNow() + clock.Offset, offer.RoundTrip, clock.RoundTrip);
             var answer = PunchAnswer.Create(credentials.Identity, offer.Dialer.NodeId, offer.Envelope.Nonce.Span, time.GetUtcNow(), candidates, serverInstant);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Burrow.Addressing;
 using Burrow.Identity;
 using Burrow.Transport;
 using Microsoft.Extensions.Logging;
@@ -61,6 +62,20 @@ internal static class PunchSession
     }
 
     private static double Milliseconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+
+    /// <summary>
+    /// For a NAT whose next port follows from the last (see <see cref="PortPrediction.NeedsObservation"/>): the
+    /// public port of a flow opened from the punch port just now, through <paramref name="observer"/>; 0 when
+    /// there is nothing to observe or nobody to ask (the prediction then falls back on what the profile says).
+    /// </summary>
+    public static async Task<int> ObserveMappedPortAsync(IMappingObserver? observer, NodeAddress local, int port, CancellationToken cancellationToken)
+    {
+        if (observer is null || !local.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && PortPrediction.NeedsObservation(e.Nat)))
+        {
+            return 0;
+        }
+        return (await observer.ObserveAsync(new IPEndPoint(IPAddress.Any, port), cancellationToken).ConfigureAwait(false))?.Port ?? 0;
+    }
 
     /// <summary>Holds a fresh local port for the punch (the dialer's sockets share it by address and port reuse).</summary>
     public static Socket ReservePort() => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0));

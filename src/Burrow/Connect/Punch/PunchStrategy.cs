@@ -17,9 +17,10 @@ public sealed class PunchStrategy : IConnectStrategy
     private readonly IReadOnlyList<ISignalingChannel> _channels;
     private readonly PunchAnswers _answers;
     private readonly PunchScheduler _scheduler;
+    private readonly IMappingObserver? _observer;
 
-    internal PunchStrategy(IReadOnlyList<ISignalingChannel> channels, PunchAnswers answers, PunchScheduler scheduler) =>
-        (_channels, _answers, _scheduler) = (channels, answers, scheduler);
+    internal PunchStrategy(IReadOnlyList<ISignalingChannel> channels, PunchAnswers answers, PunchScheduler scheduler, IMappingObserver? observer = null) =>
+        (_channels, _answers, _scheduler, _observer) = (channels, answers, scheduler, observer);
 
     public string Name => StrategyName;
 
@@ -37,7 +38,8 @@ public sealed class PunchStrategy : IConnectStrategy
         await channel.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
         using var reservation = PunchSession.ReservePort();
         var port = ((System.Net.IPEndPoint)reservation.LocalEndPoint!).Port;
-        var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint);
+        var lastMapped = await PunchSession.ObserveMappedPortAsync(_observer, local, port, cancellationToken).ConfigureAwait(false);
+        var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint, lastMapped);
         if (candidates.Count == 0)
         {
             return AttemptOutcome.Failed("this node knows no IPv4 endpoint a peer could aim at");
