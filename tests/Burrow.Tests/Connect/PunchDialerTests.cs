@@ -179,4 +179,63 @@ public class PunchRoleTests
         Assert.Equal(0, await PunchSession.ObserveMappedPortAsync(preserving, Behind(NatMapping.PortPreserving), 40000, ct));
         Assert.Empty(preserving.Asked);
     }
+
+    [Fact]
+    public void In_a_birthday_punch_the_easy_side_sprays_first_unless_the_hard_nat_resets()
+    {
+        var dropping = Behind(NatMapping.Random);
+        var (hard, easy) = PunchPlanner.BirthdayStarts(dropping);
+        Assert.Equal(TimeSpan.Zero, easy);
+        Assert.True(hard > BirthdayDialer.SprayDuration(BirthdayDialer.EasyGuesses), "the hard side waits until every guess has left");
+        var resetting = NodeAddress.Issue(Key, new NodeAddressContent
+        {
+            Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Parse("192.168.1.10"), PublicAddress = IPAddress.Parse("198.18.1.1"), ListenPort = 5000, Nat = new NatBehavior(NatMapping.Random, NatFiltering.Resets) }],
+            IssuedAt = DateTimeOffset.UtcNow,
+        });
+        Assert.Equal((TimeSpan.Zero, PunchPlanner.EasyLag), PunchPlanner.BirthdayStarts(resetting));
+        // Each side finds its own start from the same two addresses.
+        var preserving = Behind(NatMapping.PortPreserving, "198.18.1.2");
+        Assert.Equal(hard, PunchPlanner.LagOf(PunchRole.Hard, dropping, preserving));
+        Assert.Equal(easy, PunchPlanner.LagOf(PunchRole.Easy, preserving, dropping));
+        Assert.Equal(TimeSpan.Zero, PunchPlanner.LagOf(PunchRole.Standard, preserving, preserving));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_answering_side_keeps_the_connection_its_peer_spoke_on()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(4);
+        async Task<(Socket Near, Socket Far)> PairAsync()
+        {
+            var far = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await far.ConnectAsync(listener.LocalEndPoint!, ct);
+            return (await listener.AcceptAsync(ct), far);
+        }
+        var (quietNear, quietFar) = await PairAsync();
+        var (spokenNear, spokenFar) = await PairAsync();
+        using var _ = quietFar;
+        using var __ = spokenFar;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Both connected (two hits of a birthday punch); the peer kept the second and speaks on it.
+        var candidates = new List<Task<Socket?>>
+        {
+            PunchDialer.Picked(Task.FromResult<Socket?>(quietNear), PunchPick.FirstToSpeak, stop.Token),
+            PunchDialer.Picked(Task.FromResult<Socket?>(spokenNear), PunchPick.FirstToSpeak, stop.Token),
+        };
+        var picking = PunchDialer.FirstConnectedAsync(candidates, Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency, ct);
+        await Task.Delay(50, ct);
+        Assert.False(picking.IsCompleted); // connected is not enough
+        await spokenFar.SendAsync("\u0016"u8.ToArray(), ct);
+        var winner = await picking;
+        Assert.Same(spokenNear, winner);
+        var buffer = new byte[1];
+        Assert.Equal(1, await winner!.ReceiveAsync(buffer, ct)); // peeked, not consumed: the TLS handshake reads it
+        await stop.CancelAsync();
+        PunchDialer.CloseLosers(candidates, winner);
+        winner.Dispose();
+        // The one it did not keep is closed: its peer sees the end of the stream.
+        Assert.Equal(0, await quietFar.ReceiveAsync(buffer, ct));
+    }
 }

@@ -8,10 +8,12 @@ namespace Burrow.Connect.Punch;
 /// The birthday technique for a NAT that maps at random facing one whose mapping can be predicted (the easy
 /// side). The hard side connects from <see cref="HardSockets"/> fresh local ports to the easy side's predicted
 /// endpoint, so its NAT opens that many unknown public ports towards it; the easy side connects from its one
-/// punch port to <see cref="EasyGuesses"/> random ports at the hard side's public address. A guess that hits an
-/// open mapping meets the hard side's SYN_SENT socket: a simultaneous open. With 256 mappings among ~64,500
-/// ports and 1,024 guesses, P(hit) = 1 − (1 − 256/64512)^1024 ≈ 98 %. Both sides pace their SYNs in batches
-/// (<see cref="Batch"/> every <see cref="BatchInterval"/>) from the punch scheduler, so it is no flood.
+/// punch port to <see cref="EasyGuesses"/> random ports at the hard side's public address. A guess at the port
+/// the hard NAT gave one of its SYNs makes the same flow through both NATs: a simultaneous open. With 256 mappings among ~64,500
+/// ports and 1,024 guesses, P(hit) = 1 − (1 − 256/64512)^1024 ≈ 98 % (about four hits are expected, which is
+/// why the answering side keeps the connection its peer speaks on: see <see cref="PunchPick"/>). Both sides
+/// pace their SYNs in batches (<see cref="Batch"/> every <see cref="BatchInterval"/>) from the punch scheduler,
+/// so it is no flood. Which side sprays first is <see cref="PunchPlanner.BirthdayStarts"/>'s decision.
 /// </summary>
 public static class BirthdayDialer
 {
@@ -20,44 +22,56 @@ public static class BirthdayDialer
     public const int Batch = 32;
     public static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(2);
 
-    /// <summary>How long after the instant the easy side starts guessing, so that the hard side's mappings exist.</summary>
-    public static readonly TimeSpan EasyLag = TimeSpan.FromMilliseconds(30);
+    /// <summary>How long one side's spray takes: its last batch leaves this long after its first.</summary>
+    public static TimeSpan SprayDuration(int sockets) => BatchInterval * ((sockets + Batch - 1) / Batch - 1);
 
-    /// <summary>The hard side: many local ports, all aimed at the easy side's <paramref name="targets"/>.</summary>
-    public static Task<Socket?> HardAsync(PunchScheduler scheduler, IReadOnlyList<IPEndPoint> targets, long instant, TimeSpan window, CancellationToken cancellationToken)
+    /// <summary>The hard side: many local ports, all aimed at the easy side's <paramref name="targets"/>, from <paramref name="start"/>.</summary>
+    public static Task<Socket?> HardAsync(PunchScheduler scheduler, IReadOnlyList<IPEndPoint> targets, long start, long end, PunchPick pick,
+        CancellationToken cancellationToken)
     {
         var attempts = Enumerable.Range(0, HardSockets)
             .Select(i => (Socket: PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0)), Target: targets[i % targets.Count]))
             .ToList();
-        return SprayAsync(scheduler, attempts, instant, window, cancellationToken);
+        return SprayAsync(scheduler, attempts, null, start, end, pick, cancellationToken);
     }
 
-    /// <summary>The easy side: from <paramref name="localPort"/>, guesses at the hard side's public <paramref name="address"/>.</summary>
-    public static Task<Socket?> EasyAsync(PunchScheduler scheduler, int localPort, IPAddress address, long instant, TimeSpan window, CancellationToken cancellationToken)
+    /// <summary>
+    /// The easy side: from <paramref name="localPort"/>, guesses at the hard side's public <paramref name="address"/>
+    /// from <paramref name="start"/>, and listens on that port meanwhile (behind a full-cone NAT, or none, the hard
+    /// side's SYNs come straight in).
+    /// </summary>
+    public static Task<Socket?> EasyAsync(PunchScheduler scheduler, int localPort, IPAddress address, long start, long end, PunchPick pick,
+        CancellationToken cancellationToken)
     {
         var ports = PortPrediction.BirthdayPorts(EasyGuesses, Random.Shared.Next());
         var attempts = ports.Select(port => (Socket: PunchDialer.Bind(new IPEndPoint(IPAddress.Any, localPort)), Target: new IPEndPoint(address, port))).ToList();
-        return SprayAsync(scheduler, attempts, instant + PunchDialer.Ticks(EasyLag), window, cancellationToken);
+        return SprayAsync(scheduler, attempts, (localPort, address), start, end, pick, cancellationToken);
     }
 
-    private static async Task<Socket?> SprayAsync(PunchScheduler scheduler, List<(Socket Socket, IPEndPoint Target)> attempts, long instant, TimeSpan window,
-        CancellationToken cancellationToken)
+    private static async Task<Socket?> SprayAsync(PunchScheduler scheduler, List<(Socket Socket, IPEndPoint Target)> attempts,
+        (int Port, IPAddress Peer)? listen, long start, long end, PunchPick pick, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var started = new List<Task<Socket?>>(attempts.Count);
+        var started = new List<Task<Socket?>>(attempts.Count + 1);
         var launched = new HashSet<Socket>();
+        using var listener = listen is { } l ? PunchDialer.Bind(new IPEndPoint(IPAddress.Any, l.Port)) : null;
+        if (listener is not null)
+        {
+            listener.Listen(16);
+            started.Add(PunchDialer.Picked(PunchDialer.AcceptFromAsync(listener, [listen!.Value.Peer], stop.Token), pick, stop.Token));
+        }
         Socket? winner = null;
         try
         {
             var batches = attempts.Chunk(Batch).ToList();
-            var jobs = batches.Select((batch, i) => scheduler.ScheduleAt(instant + i * PunchDialer.Ticks(BatchInterval), () =>
+            var jobs = batches.Select((batch, i) => scheduler.ScheduleAt(start + i * PunchDialer.Ticks(BatchInterval), () =>
             {
                 foreach (var (socket, target) in batch)
                 {
                     lock (started)
                     {
                         launched.Add(socket);
-                        started.Add(PunchDialer.ConnectOrNullAsync(socket, target, stop.Token)); // the SYN leaves inside the call
+                        started.Add(PunchDialer.Picked(PunchDialer.ConnectOrNullAsync(socket, target, stop.Token), pick, stop.Token)); // the SYN leaves inside the call
                     }
                 }
             }, cancellationToken)).ToList();
@@ -67,7 +81,7 @@ public static class BirthdayDialer
             {
                 all = [.. started];
             }
-            winner = await PunchDialer.FirstConnectedAsync(all, instant + PunchDialer.Ticks(window), cancellationToken).ConfigureAwait(false);
+            winner = await PunchDialer.FirstConnectedAsync(all, end, cancellationToken).ConfigureAwait(false);
             return winner;
         }
         finally

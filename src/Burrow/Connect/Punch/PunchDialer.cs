@@ -12,7 +12,10 @@ namespace Burrow.Connect.Punch;
 /// reset (the peer's port was not open yet, or its NAT answers with RST) is repeated at the next slot; one
 /// that is pending (a NAT dropped the SYN; the kernel retransmits) is left to complete, since a second
 /// socket cannot share its four-tuple. The first connected socket — outgoing or accepted — wins; the rest are
-/// closed, which never touches the winner's four-tuple.
+/// closed, which never touches the winner's four-tuple. When more than one four-tuple may connect (several
+/// predicted ports, the birthday technique), the two sides could each keep a different one; so only the side
+/// that speaks first (the TLS client) takes the first connected socket, and the other side takes the first
+/// socket its peer spoke on (<see cref="PunchPick.FirstToSpeak"/>).
 /// </summary>
 public static class PunchDialer
 {
@@ -20,7 +23,8 @@ public static class PunchDialer
     private const int SoReusePort = 15;
 
     public static async Task<Socket?> PunchAsync(
-        PunchScheduler scheduler, IPEndPoint local, IReadOnlyList<IPEndPoint> remotes, PunchTiming timing, CancellationToken cancellationToken)
+        PunchScheduler scheduler, IPEndPoint local, IReadOnlyList<IPEndPoint> remotes, PunchTiming timing, CancellationToken cancellationToken,
+        PunchPick pick = PunchPick.FirstConnected)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(timing);
@@ -32,7 +36,7 @@ public static class PunchDialer
         using var listener = Bind(local);
         listener.Listen(16);
         var peerAddresses = remotes.Select(r => r.Address).ToHashSet();
-        var candidates = new List<Task<Socket?>> { AcceptFromAsync(listener, peerAddresses, stop.Token) };
+        var candidates = new List<Task<Socket?>> { Picked(AcceptFromAsync(listener, peerAddresses, stop.Token), pick, stop.Token) };
         var inFlight = new Dictionary<IPEndPoint, Task<Socket?>>();
         var interval = Ticks(timing.RetryInterval);
         var end = timing.Instant + Ticks(timing.Window);
@@ -63,7 +67,7 @@ public static class PunchDialer
                 foreach (var (remote, connect) in started)
                 {
                     inFlight[remote] = connect;
-                    candidates.Add(connect);
+                    candidates.Add(Picked(connect, pick, stop.Token));
                 }
                 winner = await FirstConnectedAsync(candidates, Math.Min(slot + interval, end), cancellationToken).ConfigureAwait(false);
             }
@@ -74,6 +78,36 @@ public static class PunchDialer
             await stop.CancelAsync().ConfigureAwait(false);
             CloseLosers(candidates, winner);
         }
+    }
+
+    /// <summary>
+    /// What the winner must have done: connected (<see cref="PunchPick.FirstConnected"/>), or connected and then
+    /// received its peer's first bytes (<see cref="PunchPick.FirstToSpeak"/>; read with MSG_PEEK, so they stay
+    /// for the TLS handshake). A socket that never hears from its peer is closed when the punch ends.
+    /// </summary>
+    internal static Task<Socket?> Picked(Task<Socket?> connecting, PunchPick pick, CancellationToken cancellationToken) =>
+        pick == PunchPick.FirstConnected ? connecting : SpokenAsync(connecting, cancellationToken);
+
+    private static async Task<Socket?> SpokenAsync(Task<Socket?> connecting, CancellationToken cancellationToken)
+    {
+        if (await connecting.ConfigureAwait(false) is not { } socket)
+        {
+            return null;
+        }
+        try
+        {
+            var probe = new byte[1];
+            if (await socket.ReceiveAsync(probe, SocketFlags.Peek, cancellationToken).ConfigureAwait(false) > 0)
+            {
+                return socket;
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // closed, reset, or the punch is over
+        }
+        socket.Dispose();
+        return null;
     }
 
     /// <summary>Closes every socket the candidates yield, now or later, except the winner's (closing a SYN_SENT socket sends nothing).</summary>
@@ -149,7 +183,7 @@ public static class PunchDialer
         }
     }
 
-    private static async Task<Socket?> AcceptFromAsync(Socket listener, HashSet<IPAddress> peers, CancellationToken cancellationToken)
+    internal static async Task<Socket?> AcceptFromAsync(Socket listener, HashSet<IPAddress> peers, CancellationToken cancellationToken)
     {
         try
         {
@@ -171,4 +205,14 @@ public static class PunchDialer
     }
 
     internal static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+}
+
+/// <summary>Which connected socket a side of a punch keeps (see <see cref="PunchDialer"/>).</summary>
+public enum PunchPick
+{
+    /// <summary>The first to connect: the side that speaks first (the TLS client).</summary>
+    FirstConnected,
+
+    /// <summary>The first on which the peer spoke: the side that answers (the TLS server).</summary>
+    FirstToSpeak,
 }

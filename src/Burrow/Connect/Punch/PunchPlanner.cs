@@ -84,6 +84,31 @@ public static class PunchPlanner
         return role == PunchRole.Easy ? [.. reachable.Take(1)] : reachable.Count > 0 ? reachable : candidates;
     }
 
+    /// <summary>How long the easy side of a birthday punch waits after the instant when the hard side goes first.</summary>
+    public static readonly TimeSpan EasyLag = TimeSpan.FromMilliseconds(30);
+
+    /// <summary>
+    /// When each side of a birthday punch starts spraying, after the instant. Normally the easy side first: its
+    /// guesses open its own NAT (or firewall) towards ~1,000 ports of the hard side and are dropped at the hard
+    /// NAT, which has no mapping for them yet; once they have all left, the hard side's SYNs arrive at the easy
+    /// side, and one from a guessed port finds the mapping its guess opened: a simultaneous open, whether the
+    /// easy side drops or resets the rest. A hard NAT that answers unsolicited SYNs with RST would kill those
+    /// early guesses, so then the hard side goes first and the guesses find its mappings (which needs an easy
+    /// side that drops the hard side's early SYNs, or lets them in).
+    /// </summary>
+    public static (TimeSpan Hard, TimeSpan Easy) BirthdayStarts(NodeAddress hard) =>
+        hard.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && e.Nat.Mapping == NatMapping.Random && e.Nat.Filtering == NatFiltering.Resets)
+            ? (TimeSpan.Zero, EasyLag)
+            : (BirthdayDialer.SprayDuration(BirthdayDialer.EasyGuesses) + EasyLag / 2, TimeSpan.Zero);
+
+    /// <summary>This side's start after the instant: 0 for a standard punch, the birthday order otherwise.</summary>
+    public static TimeSpan LagOf(PunchRole role, NodeAddress local, NodeAddress peer) => role switch
+    {
+        PunchRole.Hard => BirthdayStarts(local).Hard,
+        PunchRole.Easy => BirthdayStarts(peer).Easy,
+        _ => TimeSpan.Zero,
+    };
+
     private static bool MapsAtRandom(NodeAddress address) =>
         address.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && e.Nat.Mapping == NatMapping.Random);
 

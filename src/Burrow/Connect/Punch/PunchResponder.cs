@@ -54,8 +54,7 @@ internal sealed class PunchResponder(
             }
             PunchLog.Answering(logger, source.ToShortString(), time.GetElapsedTime(startedAt).TotalMilliseconds,
                 (serverInstant - clock.Offset - time.GetUtcNow()).TotalMilliseconds);
-            var role = PunchPlanner.RoleOf(local, offer.Dialer);
-            var plan = new PunchPlan(role, port, PunchPlanner.Targets(role, offer.Dialer, offer.Candidates), PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time));
+            var plan = PunchPlan.For(local, offer.Dialer, port, offer.Candidates, PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time));
             await AnsweringAttempt.RunAsync(
                 ct => PunchSession.RunAsync(scheduler, plan, credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, logger, ct),
                 options.Timeout, deliver, reason => PunchLog.Failed(logger, source.ToShortString(), reason), cancellationToken).ConfigureAwait(false);

@@ -13,8 +13,19 @@ namespace Burrow.Connect.Punch;
 /// reserved port, then the TLS handshake (neither side accepted in the usual sense: the dialer is the TLS client,
 /// see <see cref="TlsRoles.ForSimultaneousOpen"/>), requiring the peer's key. Both ends report the strategy <c>punch</c>.
 /// </summary>
-/// <summary>What one side of a punch does: its role, its punch port, where it aims, and when (a Stopwatch timestamp).</summary>
-internal sealed record PunchPlan(PunchRole Role, int Port, IReadOnlyList<IPEndPoint> Targets, long Instant);
+/// <summary>
+/// What one side of a punch does: its role, its punch port, where it aims, the agreed instant (a Stopwatch
+/// timestamp) and how long after it this side starts (birthday punches only).
+/// </summary>
+internal sealed record PunchPlan(PunchRole Role, int Port, IReadOnlyList<IPEndPoint> Targets, long Instant, TimeSpan Lag)
+{
+    /// <summary>The plan of <paramref name="local"/>'s side, from both addresses and the endpoints the peer offered.</summary>
+    public static PunchPlan For(NodeAddress local, NodeAddress peer, int port, IReadOnlyList<IPEndPoint> peerCandidates, long instant)
+    {
+        var role = PunchPlanner.RoleOf(local, peer);
+        return new PunchPlan(role, port, PunchPlanner.Targets(role, peer, peerCandidates), instant, PunchPlanner.LagOf(role, local, peer));
+    }
+}
 
 internal static class PunchSession
 {
@@ -22,17 +33,20 @@ internal static class PunchSession
         PunchScheduler scheduler, PunchPlan plan, TlsCredentials credentials, NodeId remote, ConnectOptions options, TimeProvider time, long startedAt,
         bool initiated, ILogger logger, CancellationToken cancellationToken)
     {
-        var (role, port, remotes, instant) = plan;
+        var (role, port, remotes, instant, lag) = plan;
         var timing = new PunchTiming(instant, PunchTiming.DefaultWindow, PunchTiming.DefaultRetryInterval);
+        var (start, end) = (instant + PunchDialer.Ticks(lag), instant + PunchDialer.Ticks(timing.Window));
+        // The TLS client (the initiator) speaks first on the socket it keeps; the other side keeps that one.
+        var pick = initiated ? PunchPick.FirstConnected : PunchPick.FirstToSpeak;
         if (remotes.Count == 0)
         {
             return AttemptOutcome.Failed("the peer offered no endpoint this side can aim at");
         }
         var socket = role switch
         {
-            PunchRole.Hard => await BirthdayDialer.HardAsync(scheduler, remotes, instant, timing.Window, cancellationToken).ConfigureAwait(false),
-            PunchRole.Easy => await BirthdayDialer.EasyAsync(scheduler, port, remotes[0].Address, instant, timing.Window, cancellationToken).ConfigureAwait(false),
-            _ => await PunchDialer.PunchAsync(scheduler, new IPEndPoint(IPAddress.Any, port), remotes, timing, cancellationToken).ConfigureAwait(false),
+            PunchRole.Hard => await BirthdayDialer.HardAsync(scheduler, remotes, start, end, pick, cancellationToken).ConfigureAwait(false),
+            PunchRole.Easy => await BirthdayDialer.EasyAsync(scheduler, port, remotes[0].Address, start, end, pick, cancellationToken).ConfigureAwait(false),
+            _ => await PunchDialer.PunchAsync(scheduler, new IPEndPoint(IPAddress.Any, port), remotes, timing, cancellationToken, pick).ConfigureAwait(false),
         };
         if (socket is null)
         {

@@ -68,11 +68,10 @@ public sealed class PunchStrategy : IConnectStrategy
         }
         // The scheduler runs on this machine's monotonic clock, whatever clock the node was given.
         var instant = PunchPlanner.ToTimestamp(answer.Instant, channel.Clock?.Offset ?? TimeSpan.Zero, TimeProvider.System);
-        var role = PunchPlanner.RoleOf(local, remote);
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
         PunchLog.Answered(context.Logger, remote.NodeId.ToShortString(), context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds,
             System.Diagnostics.Stopwatch.GetElapsedTime(now, instant).TotalMilliseconds);
-        var plan = new PunchPlan(role, port, PunchPlanner.Targets(role, remote, answer.Candidates), instant);
+        var plan = PunchPlan.For(local, remote, port, answer.Candidates, instant);
         return await PunchSession.RunAsync(_scheduler, plan, context.Local, remote.NodeId, context.Options, context.Time, context.StartedAt,
             initiated: true, context.Logger, cancellationToken).ConfigureAwait(false);
     }
