@@ -23,6 +23,9 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
     [InlineData("home1a", "sym1a", "punch", true, 5, 3)]    // profiled: random dialer vs port-preserving listener, birthday technique
     [InlineData("sym2a", "home2a", "punch", true, 5, 3)]    // and the other way round
     [InlineData("sym1a", "sym2a", "relay", true, 3, 3)]     // profiled as both random: the plan goes to the relay at once
+    [InlineData("rst1a", "sym1a", "punch", true, 5, 3)]     // birthday against an easy side that resets: the easy side sprays first
+    [InlineData("home1a", "seq1a", "punch", true, 3, 3)]    // a sequential dialer offers the ports after the one its NAT just gave it
+    [InlineData("seq1a", "home2a", "punch", true, 3, 3)]    // and so does a sequential listener in its answer
     public async Task Peers_behind_lab_nats_connect_by_the_expected_strategy(string listenerHost, string dialerHost, string strategy, bool profiled,
         int runs, int minimum)
     {

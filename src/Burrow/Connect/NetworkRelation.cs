@@ -51,13 +51,16 @@ public static class NetworkRelation
 
     /// <summary>
     /// Whether a TCP hole punch can be expected to work between the two: unless both sides map ports at random
-    /// (then neither can predict the other's port and only a relay is left). Unknown behaviour is worth a try.
+    /// (then neither can predict the other's port and only a relay is left), or one maps at random and the other
+    /// sequentially (the birthday technique needs an easy side whose guesses all leave from one public port; a
+    /// sequential NAT gives each guess a new one). Unknown behaviour is worth a try.
     /// </summary>
     public static bool Punchable(NodeAddress local, NodeAddress remote) =>
-        !(AllRandom(local) && AllRandom(remote));
+        !(AllAre(local, NatMapping.Random) && (AllAre(remote, NatMapping.Random) || AllAre(remote, NatMapping.Sequential)))
+        && !(AllAre(remote, NatMapping.Random) && AllAre(local, NatMapping.Sequential));
 
-    private static bool AllRandom(NodeAddress address) =>
-        address.Endpoints.Count > 0 && address.Endpoints.All(e => e.Nat.Mapping == NatMapping.Random);
+    private static bool AllAre(NodeAddress address, NatMapping mapping) =>
+        address.Endpoints.Count > 0 && address.Endpoints.All(e => e.Nat.Mapping == mapping);
 
     private static bool HasLoopback(NodeAddress address) =>
         address.Endpoints.Any(e => e.LanAddress is { } lan && System.Net.IPAddress.IsLoopback(lan));

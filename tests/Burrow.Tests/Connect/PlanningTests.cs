@@ -101,6 +101,9 @@ public class PlanningTests
     [InlineData("random", "random", true, false, "relay@0")]
     // One random side is still punchable.
     [InlineData("random", "nat", true, false, "punch@0 relay@2000")]
+    // A random side facing a sequential one is not (each of the sequential side's guesses gets a new port).
+    [InlineData("random", "sequential", true, false, "relay@0")]
+    [InlineData("sequential", "random", true, false, "relay@0")]
     // Not signalable and nothing to dial: no plan.
     [InlineData("nat", "nat", false, false, "")]
     // Not signalable but names a relay.
@@ -123,6 +126,7 @@ public class PlanningTests
         {
             "mapped" => new[] { Behind("192.168.1.10", "198.18.1.1", NatMapping.PortPreserving, mapped: 6000) },
             "random" => [Behind("192.168.1.10", "198.18.1.1", NatMapping.Random)],
+            "sequential" => [Behind("192.168.1.10", "198.18.1.1", NatMapping.Sequential)],
             "unknown" => [],
             "firewall" => [Firewalled("198.18.1.1")],
             "public" => [Public("198.18.1.1")],
@@ -133,6 +137,7 @@ public class PlanningTests
             "public" => Node([Public("198.18.2.1")]),
             "firewall" => Node([Firewalled("198.18.2.1")]),
             "random" => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.Random)]),
+            "sequential" => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.Sequential)]),
             "samenat" => Node([Behind("192.168.1.11", "198.18.1.1", NatMapping.PortPreserving)]),
             "none" => null,
             _ => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.PortPreserving)]),
@@ -196,7 +201,8 @@ public class PlanningTests
                 Assert.DoesNotContain("reverse", names);
                 Assert.DoesNotContain("punch", names);
             }
-            if (local is null || (localKind!.Nat.Mapping == NatMapping.Random && remoteKind?.Nat.Mapping == NatMapping.Random))
+            var unpredictable = new[] { (NatMapping.Random, NatMapping.Random), (NatMapping.Random, NatMapping.Sequential), (NatMapping.Sequential, NatMapping.Random) };
+            if (local is null || (remoteKind is not null && unpredictable.Contains((localKind!.Nat.Mapping, remoteKind.Nat.Mapping))))
             {
                 Assert.DoesNotContain("punch", names);
             }

@@ -25,11 +25,15 @@ public static class BirthdayDialer
     /// <summary>How long one side's spray takes: its last batch leaves this long after its first.</summary>
     public static TimeSpan SprayDuration(int sockets) => BatchInterval * ((sockets + Batch - 1) / Batch - 1);
 
-    /// <summary>The hard side: many local ports, all aimed at the easy side's <paramref name="targets"/>, from <paramref name="start"/>.</summary>
+    /// <summary>
+    /// The hard side: <paramref name="sockets"/> fresh local ports, aimed in turn at the easy side's
+    /// <paramref name="targets"/>, from <paramref name="start"/>, one after the other (so a sequential NAT maps
+    /// them in that order: this is also the sequential side's window, see <see cref="PunchRole.Sequential"/>).
+    /// </summary>
     public static Task<Socket?> HardAsync(PunchScheduler scheduler, IReadOnlyList<IPEndPoint> targets, long start, long end, PunchPick pick,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int sockets = HardSockets)
     {
-        var attempts = Enumerable.Range(0, HardSockets)
+        var attempts = Enumerable.Range(0, sockets)
             .Select(i => (Socket: PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0)), Target: targets[i % targets.Count]))
             .ToList();
         return SprayAsync(scheduler, attempts, null, start, end, pick, cancellationToken);

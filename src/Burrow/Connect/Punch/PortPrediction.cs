@@ -8,7 +8,12 @@ namespace Burrow.Connect.Punch;
 /// </summary>
 public static class PortPrediction
 {
-    /// <summary>How many ports past the prediction a sequential NAT is given, for connections others open meanwhile.</summary>
+    /// <summary>
+    /// How many flows a node behind a sequential NAT opens in a punch (one after the other, from fresh local
+    /// ports): the NAT gives them the next ports after the one observed, and the window's last port is the one
+    /// offered — so up to this many minus one flows opened meanwhile (by other hosts, or the node itself) still
+    /// leave one of the window's flows on the offered port.
+    /// </summary>
     public const int DefaultSequentialWindow = 4;
 
     /// <summary>
@@ -18,7 +23,7 @@ public static class PortPrediction
     /// <param name="nat">The NAT's behaviour as profiled.</param>
     /// <param name="localPort">The local port the punch will connect from.</param>
     /// <param name="lastObservedPort">The public port of the latest mapping seen (e.g. by the rendezvous), 0 if none.</param>
-    /// <param name="window">For a sequential NAT: how many steps ahead to cover.</param>
+    /// <param name="window">For a sequential NAT: how many flows the punch opens (the port of the last is offered).</param>
     public static IReadOnlyList<int> Predict(NatBehavior nat, int localPort, int lastObservedPort, int window = DefaultSequentialWindow)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(localPort, 1);
@@ -28,7 +33,7 @@ public static class PortPrediction
             NatMapping.Open or NatMapping.PortPreserving => [localPort],
             NatMapping.EndpointIndependent => lastObservedPort != 0 ? [lastObservedPort] : [],
             NatMapping.Sequential when lastObservedPort != 0 && nat.Delta != 0 =>
-                [.. Enumerable.Range(1, Math.Max(1, window)).Select(i => lastObservedPort + i * nat.Delta).Where(IsPort)],
+                [.. new[] { lastObservedPort + Math.Max(1, window) * nat.Delta }.Where(IsPort)],
             NatMapping.Random => [],
             // Unknown (or sequential without a reference): preservation is the most common behaviour, then the last port seen.
             _ => lastObservedPort != 0 && lastObservedPort != localPort ? [localPort, lastObservedPort] : [localPort],

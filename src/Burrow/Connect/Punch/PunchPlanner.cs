@@ -15,6 +15,12 @@ public enum PunchRole
 
     /// <summary>The peer maps at random, this side does not: many guesses at the peer's address (birthday technique).</summary>
     Easy,
+
+    /// <summary>
+    /// This side's NAT maps sequentially: a window of flows from fresh local ports towards the peer, one after
+    /// the other, so that whichever of them the NAT gives the offered port (the window's last) meets the peer.
+    /// </summary>
+    Sequential,
 }
 
 /// <summary>The pure decisions of a punch: where to aim from, and when to fire.</summary>
@@ -60,18 +66,24 @@ public static class PunchPlanner
         return [.. candidates.Distinct().Take(MaxCandidates)];
     }
 
-    /// <summary>Who punches how: the birthday technique when exactly one side maps at random (IPv4).</summary>
+    /// <summary>
+    /// Who punches how: the birthday technique when exactly one side maps at random; a window of flows from a
+    /// side whose NAT maps sequentially; otherwise the standard punch from one port (IPv4).
+    /// </summary>
     public static PunchRole RoleOf(NodeAddress local, NodeAddress remote) =>
         (MapsAtRandom(local), MapsAtRandom(remote)) switch
         {
             (true, false) => PunchRole.Hard,
             (false, true) => PunchRole.Easy,
+            (false, false) when Maps(local, NatMapping.Sequential) => PunchRole.Sequential,
             _ => PunchRole.Standard,
         };
 
     /// <summary>
     /// What the peer's <paramref name="candidates"/> come to for <paramref name="role"/>: for the hard side, the
-    /// peer's public endpoints (its LAN ones are out of reach); for the easy side, the one public address to guess at.
+    /// peer's public endpoints (its LAN ones are out of reach); for the easy side, the one public address to guess
+    /// at; for the sequential side, the first public endpoint (a flow towards any other would take a port of the
+    /// window).
     /// </summary>
     public static IReadOnlyList<IPEndPoint> Targets(PunchRole role, NodeAddress peer, IReadOnlyList<IPEndPoint> candidates)
     {
@@ -81,36 +93,41 @@ public static class PunchPlanner
         }
         var publicAddresses = peer.Endpoints.Select(e => e.PublicAddress).OfType<IPAddress>().Where(a => a.AddressFamily == AddressFamily.InterNetwork).ToHashSet();
         var reachable = candidates.Where(c => publicAddresses.Contains(c.Address) || IpScope.Of(c.Address) == IpScopeKind.Global).ToList();
-        return role == PunchRole.Easy ? [.. reachable.Take(1)] : reachable.Count > 0 ? reachable : candidates;
+        return role is PunchRole.Easy or PunchRole.Sequential ? [.. reachable.Take(1)] : reachable.Count > 0 ? reachable : candidates;
     }
 
-    /// <summary>How long the easy side of a birthday punch waits after the instant when the hard side goes first.</summary>
-    public static readonly TimeSpan EasyLag = TimeSpan.FromMilliseconds(30);
+    /// <summary>How long the second side of a birthday punch waits after the first has started (or finished, for the easy side).</summary>
+    public static readonly TimeSpan BirthdayLag = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
-    /// When each side of a birthday punch starts spraying, after the instant. Normally the easy side first: its
-    /// guesses open its own NAT (or firewall) towards ~1,000 ports of the hard side and are dropped at the hard
-    /// NAT, which has no mapping for them yet; once they have all left, the hard side's SYNs arrive at the easy
-    /// side, and one from a guessed port finds the mapping its guess opened: a simultaneous open, whether the
-    /// easy side drops or resets the rest. A hard NAT that answers unsolicited SYNs with RST would kill those
-    /// early guesses, so then the hard side goes first and the guesses find its mappings (which needs an easy
-    /// side that drops the hard side's early SYNs, or lets them in).
+    /// When each side of a birthday punch starts spraying, after the instant. Normally the hard side first: its
+    /// SYNs open ~256 mappings on its NAT (the easy side drops them, or lets them in), and the easy side's
+    /// guesses, arriving a one-way delay later, find one. An easy side that answers unsolicited SYNs with RST
+    /// would kill the hard side's SYNs and with them their mappings, so then — unless the hard NAT resets too —
+    /// the easy side goes first: its guesses open its own NAT towards ~1,000 ports of the hard side and die
+    /// quietly at the hard NAT; once they have all left, the hard side's SYN from a guessed port finds the
+    /// mapping its guess opened. When both reset, neither order works (the relay is left).
     /// </summary>
-    public static (TimeSpan Hard, TimeSpan Easy) BirthdayStarts(NodeAddress hard) =>
-        hard.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && e.Nat.Mapping == NatMapping.Random && e.Nat.Filtering == NatFiltering.Resets)
-            ? (TimeSpan.Zero, EasyLag)
-            : (BirthdayDialer.SprayDuration(BirthdayDialer.EasyGuesses) + EasyLag / 2, TimeSpan.Zero);
+    public static (TimeSpan Hard, TimeSpan Easy) BirthdayStarts(NodeAddress hard, NodeAddress easy) =>
+        Resets(easy) && !Resets(hard)
+            ? (BirthdayDialer.SprayDuration(BirthdayDialer.EasyGuesses) + BirthdayLag, TimeSpan.Zero)
+            : (TimeSpan.Zero, BirthdayLag);
 
     /// <summary>This side's start after the instant: 0 for a standard punch, the birthday order otherwise.</summary>
     public static TimeSpan LagOf(PunchRole role, NodeAddress local, NodeAddress peer) => role switch
     {
-        PunchRole.Hard => BirthdayStarts(local).Hard,
-        PunchRole.Easy => BirthdayStarts(peer).Easy,
+        PunchRole.Hard => BirthdayStarts(local, peer).Hard,
+        PunchRole.Easy => BirthdayStarts(peer, local).Easy,
         _ => TimeSpan.Zero,
     };
 
-    private static bool MapsAtRandom(NodeAddress address) =>
-        address.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && e.Nat.Mapping == NatMapping.Random);
+    private static bool Resets(NodeAddress address) =>
+        address.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && e.Nat.Filtering == NatFiltering.Resets);
+
+    private static bool MapsAtRandom(NodeAddress address) => Maps(address, NatMapping.Random);
+
+    private static bool Maps(NodeAddress address, NatMapping mapping) =>
+        address.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && e.Nat.Mapping == mapping);
 
     /// <summary>
     /// When to fire, in the server's clock: when the answer should have reached the dialer — half of each side's

@@ -46,6 +46,7 @@ internal static class PunchSession
         {
             PunchRole.Hard => await BirthdayDialer.HardAsync(scheduler, remotes, start, end, pick, cancellationToken).ConfigureAwait(false),
             PunchRole.Easy => await BirthdayDialer.EasyAsync(scheduler, port, remotes[0].Address, start, end, pick, cancellationToken).ConfigureAwait(false),
+            PunchRole.Sequential => await BirthdayDialer.HardAsync(scheduler, remotes, start, end, pick, cancellationToken, PortPrediction.DefaultSequentialWindow).ConfigureAwait(false),
             _ => await PunchDialer.PunchAsync(scheduler, new IPEndPoint(IPAddress.Any, port), remotes, timing, cancellationToken, pick).ConfigureAwait(false),
         };
         if (socket is null)
