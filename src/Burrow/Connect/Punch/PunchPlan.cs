@@ -1,0 +1,18 @@
+using System.Net;
+using Burrow.Addressing;
+
+namespace Burrow.Connect.Punch;
+
+/// <summary>
+/// What one side of a punch does: its role, its punch port, where it aims, the agreed instant (a Stopwatch
+/// timestamp) and how long after it this side starts (birthday punches only).
+/// </summary>
+internal sealed record PunchPlan(PunchRole Role, int Port, IReadOnlyList<IPEndPoint> Targets, long Instant, TimeSpan Lag)
+{
+    /// <summary>The plan of <paramref name="local"/>'s side, from both addresses and the endpoints the peer offered.</summary>
+    public static PunchPlan For(NodeAddress local, NodeAddress peer, int port, IReadOnlyList<IPEndPoint> peerCandidates, long instant)
+    {
+        var role = PunchPlanner.RoleOf(local, peer);
+        return new PunchPlan(role, port, PunchPlanner.Targets(role, peer, peerCandidates), instant, PunchPlanner.LagOf(role, local, peer));
+    }
+}
