@@ -163,7 +163,7 @@ def one_run(prefix, cli, listen_type, dial_type, run, extra):
         if "--verbose" in extra:
             for name, p in (("listener", listener), ("dialer", dialer)):
                 for line in (p.log if p else []):
-                    if "unch" in line or "elay" in line or "everse" in line or "lock" in line:
+                    if "unch" in line or "elay" in line or "everse" in line or "lock" in line or "TMARK" in line:
                         status += f"\n      {name}: {line}"
         print(f"{dial_type:>10} -> {listen_type:<10} run {run + 1}: {status}", flush=True)
 
@@ -237,8 +237,8 @@ def summarize(a, results):
         times = [r["elapsedMs"] for r in results if r["ok"] and r["strategy"] == strategy]
         if times:
             med = statistics.median(times)
-            lines.append(f"- {strategy}: {len(times)} connections, median {med:.0f} ms = {med / rtt:.2f} RTT "
-                         f"(RTT host to host {rtt} ms), max {max(times):.0f} ms.")
+            in_rtt = f" = {med / rtt:.2f} RTT (RTT host to host {rtt} ms)" if rtt else ""
+            lines.append(f"- {strategy}: {len(times)} connections, median {med:.0f} ms{in_rtt}, max {max(times):.0f} ms.")
     random_pair = {("symmetric", "symmetric")}
     relayed = sorted({(r["dialer"], r["listener"]) for r in results
                       if r["ok"] and r["strategy"] == "relay" and (r["dialer"], r["listener"]) not in random_pair})

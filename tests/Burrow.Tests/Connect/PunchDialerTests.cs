@@ -244,4 +244,29 @@ public class PunchRoleTests
         // The one it did not keep is closed: its peer sees the end of the stream.
         Assert.Equal(0, await quietFar.ReceiveAsync(buffer, ct));
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_socket_supply_makes_its_sockets_ahead_and_closes_the_ones_not_taken()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var made = new System.Collections.Concurrent.ConcurrentBag<Socket>();
+        Socket Create()
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            made.Add(socket);
+            return socket;
+        }
+        var supply = new SocketSupply(8, Create);
+        while (made.Count < 8)
+        {
+            await Task.Delay(5, ct); // made on the thread pool, before anyone asks
+        }
+        var taken = Enumerable.Range(0, 3).Select(_ => supply.Take()).ToList();
+        Assert.Equal(8, made.Count);
+        supply.Dispose();
+        Assert.Equal(5, made.Count(s => s.SafeHandle.IsClosed)); // the five not taken
+        Assert.All(taken, s => Assert.False(s.SafeHandle.IsClosed));
+        taken.ForEach(s => s.Dispose());
+        Assert.Throws<ObjectDisposedException>(() => supply.Take());
+    }
 }

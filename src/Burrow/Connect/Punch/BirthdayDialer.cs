@@ -31,13 +31,9 @@ public static class BirthdayDialer
     /// them in that order: this is also the sequential side's window, see <see cref="PunchRole.Sequential"/>).
     /// </summary>
     public static Task<Socket?> HardAsync(PunchScheduler scheduler, IReadOnlyList<IPEndPoint> targets, long start, long end, PunchPick pick,
-        CancellationToken cancellationToken, int sockets = HardSockets)
-    {
-        var attempts = Enumerable.Range(0, sockets)
-            .Select(i => (Socket: PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0)), Target: targets[i % targets.Count]))
-            .ToList();
-        return SprayAsync(scheduler, attempts, null, start, end, pick, cancellationToken);
-    }
+        CancellationToken cancellationToken, int sockets = HardSockets) =>
+        SprayAsync(scheduler, sockets, () => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0)), i => targets[i % targets.Count], null,
+            start, end, pick, cancellationToken);
 
     /// <summary>
     /// The easy side: from <paramref name="localPort"/>, guesses at the hard side's public <paramref name="address"/>
@@ -48,16 +44,16 @@ public static class BirthdayDialer
         CancellationToken cancellationToken)
     {
         var ports = PortPrediction.BirthdayPorts(EasyGuesses, Random.Shared.Next());
-        var attempts = ports.Select(port => (Socket: PunchDialer.Bind(new IPEndPoint(IPAddress.Any, localPort)), Target: new IPEndPoint(address, port))).ToList();
-        return SprayAsync(scheduler, attempts, (localPort, address), start, end, pick, cancellationToken);
+        return SprayAsync(scheduler, ports.Count, () => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, localPort)), i => new IPEndPoint(address, ports[i]),
+            (localPort, address), start, end, pick, cancellationToken);
     }
 
-    private static async Task<Socket?> SprayAsync(PunchScheduler scheduler, List<(Socket Socket, IPEndPoint Target)> attempts,
+    private static async Task<Socket?> SprayAsync(PunchScheduler scheduler, int count, Func<Socket> newSocket, Func<int, IPEndPoint> target,
         (int Port, IPAddress Peer)? listen, long start, long end, PunchPick pick, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var started = new List<Task<Socket?>>(attempts.Count + 1);
-        var launched = new HashSet<Socket>();
+        using var supply = new SocketSupply(count, newSocket);
+        var started = new List<Task<Socket?>>(count + 1);
         using var listener = listen is { } l ? PunchDialer.Bind(new IPEndPoint(IPAddress.Any, l.Port)) : null;
         if (listener is not null)
         {
@@ -67,15 +63,14 @@ public static class BirthdayDialer
         Socket? winner = null;
         try
         {
-            var batches = attempts.Chunk(Batch).ToList();
-            var jobs = batches.Select((batch, i) => scheduler.ScheduleAt(start + i * PunchDialer.Ticks(BatchInterval), () =>
+            var jobs = Enumerable.Range(0, (count + Batch - 1) / Batch).Select(b => scheduler.ScheduleAt(start + b * PunchDialer.Ticks(BatchInterval), () =>
             {
-                foreach (var (socket, target) in batch)
+                for (var i = b * Batch; i < Math.Min(count, (b + 1) * Batch); i++)
                 {
+                    var socket = supply.Take();
                     lock (started)
                     {
-                        launched.Add(socket);
-                        started.Add(PunchDialer.Picked(PunchDialer.ConnectOrNullAsync(socket, target, stop.Token), pick, stop.Token)); // the SYN leaves inside the call
+                        started.Add(PunchDialer.Picked(PunchDialer.ConnectOrNullAsync(socket, target(i), stop.Token), pick, stop.Token)); // the SYN leaves inside the call
                     }
                 }
             }, cancellationToken)).ToList();
@@ -94,10 +89,6 @@ public static class BirthdayDialer
             lock (started)
             {
                 PunchDialer.CloseLosers(started, winner);
-                foreach (var (socket, _) in attempts.Where(a => !launched.Contains(a.Socket)))
-                {
-                    socket.Dispose(); // never started (cancelled before its batch)
-                }
             }
         }
     }

@@ -97,7 +97,7 @@ public static class PunchPlanner
     }
 
     /// <summary>How long the second side of a birthday punch waits after the first has started (or finished, for the easy side).</summary>
-    public static readonly TimeSpan BirthdayLag = TimeSpan.FromMilliseconds(10);
+    public static readonly TimeSpan BirthdayLag = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
     /// When each side of a birthday punch starts spraying, after the instant. Normally the hard side first: its
