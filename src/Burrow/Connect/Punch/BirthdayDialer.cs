@@ -52,7 +52,7 @@ public static class BirthdayDialer
         (int Port, IPAddress Peer)? listen, long start, long end, PunchPick pick, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var supply = new SocketSupply(count, newSocket);
+        using var supply = new SocketSupply(count, newSocket, inBackground: count > Batch);
         var started = new List<Task<Socket?>>(count + 1);
         using var listener = listen is { } l ? PunchDialer.Bind(new IPEndPoint(IPAddress.Any, l.Port)) : null;
         if (listener is not null)

@@ -17,10 +17,17 @@ internal sealed class SocketSupply : IDisposable
     private int _made;
     private volatile bool _disposed;
 
-    public SocketSupply(int count, Func<Socket> create)
+    public SocketSupply(int count, Func<Socket> create, bool inBackground = true)
     {
         (_count, _create) = (count, create);
-        _ = Task.Run(Fill);
+        if (inBackground)
+        {
+            _ = Task.Run(Fill);
+        }
+        else
+        {
+            Fill();
+        }
     }
 
     /// <summary>A ready socket, or a new one.</summary>

@@ -263,32 +263,51 @@ public sealed class StunServer : IAsyncDisposable
         var outcome = ConnectBackOutcome.NotTried;
         try
         {
-            using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(source);
+            // A few SYNs, each from its own port and a little apart, so that one lost SYN or RST does not make a
+            // NAT that resets look like one that drops: the first that connects or is reset decides.
             using var deadline = new Deadline(_options.ConnectBackTimeout, _options.TimeProvider, cancellationToken);
-            try
+            using var attempts = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+            var spacing = _options.ConnectBackTimeout / (ConnectBackAttempts + 1);
+            var pending = Enumerable.Range(0, ConnectBackAttempts).Select(i => OneConnectBackAsync(source, target, spacing * i, attempts.Token)).ToList();
+            outcome = ConnectBackOutcome.Dropped;
+            while (pending.Count > 0 && outcome == ConnectBackOutcome.Dropped)
             {
-                await socket.ConnectAsync(target, deadline.Token);
-                outcome = ConnectBackOutcome.Open;
+                var done = await Task.WhenAny(pending);
+                pending.Remove(done);
+                outcome = await done;
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-            {
-                outcome = ConnectBackOutcome.Reset;
-            }
-            catch (OperationCanceledException) when (deadline.Expired && !cancellationToken.IsCancellationRequested)
-            {
-                outcome = ConnectBackOutcome.Dropped;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkUnreachable)
-            {
-                outcome = ConnectBackOutcome.Dropped;
-            }
-            return outcome;
+            await attempts.CancelAsync(); // the others are no longer needed
+            await Task.WhenAll(pending);
+            return cancellationToken.IsCancellationRequested ? ConnectBackOutcome.NotTried : outcome;
         }
         finally
         {
             ProbingLog.ConnectBack(_logger, target.ToString(), source.ToString(), outcome.ToString());
             _connectBacks.Release();
+        }
+    }
+
+    /// <summary>How many SYNs one connect-back sends.</summary>
+    public const int ConnectBackAttempts = 3;
+
+    private async Task<ConnectBackOutcome> OneConnectBackAsync(IPEndPoint source, IPEndPoint target, TimeSpan after, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(after, _options.TimeProvider, cancellationToken);
+            using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(source);
+            await socket.ConnectAsync(target, cancellationToken);
+            return ConnectBackOutcome.Open;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return ConnectBackOutcome.Reset;
+        }
+        catch (Exception e) when (e is OperationCanceledException
+                                   || (e is SocketException se && se.SocketErrorCode is SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkUnreachable))
+        {
+            return ConnectBackOutcome.Dropped;
         }
     }
 

@@ -19,7 +19,7 @@ public sealed record StunServerOptions
 
     public bool Tcp { get; init; } = true;
 
-    /// <summary>How long a connect-back waits for a SYN-ACK or RST before calling the SYN dropped.</summary>
+    /// <summary>How long a connect-back (three SYNs spread over the first three quarters) waits for a SYN-ACK or RST before calling the SYNs dropped.</summary>
     public TimeSpan ConnectBackTimeout { get; init; } = TimeSpan.FromMilliseconds(400);
 
     /// <summary>Connect-backs in progress at once; beyond it a request gets <see cref="ConnectBackOutcome.NotTried"/>.</summary>
