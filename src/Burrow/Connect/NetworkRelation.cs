@@ -56,8 +56,11 @@ public static class NetworkRelation
     /// sequential NAT gives each guess a new one). Unknown behaviour is worth a try.
     /// </summary>
     public static bool Punchable(NodeAddress local, NodeAddress remote) =>
-        !(AllAre(local, NatMapping.Random) && (AllAre(remote, NatMapping.Random) || AllAre(remote, NatMapping.Sequential)))
-        && !(AllAre(remote, NatMapping.Random) && AllAre(local, NatMapping.Sequential));
+        !(Unmeetable(local, remote) || Unmeetable(remote, local));
+
+    /// <summary>A random side facing one whose port it cannot meet: random, or a new port per flow.</summary>
+    private static bool Unmeetable(NodeAddress random, NodeAddress other) =>
+        AllAre(random, NatMapping.Random) && (AllAre(other, NatMapping.Random) || AllAre(other, NatMapping.Sequential));
 
     private static bool AllAre(NodeAddress address, NatMapping mapping) =>
         address.Endpoints.Count > 0 && address.Endpoints.All(e => e.Nat.Mapping == mapping);
