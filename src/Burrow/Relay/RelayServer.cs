@@ -82,17 +82,34 @@ public sealed class RelayServer : IAsyncDisposable
     private async Task HandleAsync(Socket socket)
     {
         var pairedOff = false;
+        var counted = true;
+        var count = Interlocked.Increment(ref _connections);
+        // A refused connection gives its slot back before it is told so: a client that retries on the answer must
+        // not find the relay still counting the connection it was just refused on.
+        async Task RefuseAsync(RelayStatus status)
+        {
+            Release();
+            await ReplyAsync(socket, status).ConfigureAwait(false);
+        }
+        void Release()
+        {
+            if (counted)
+            {
+                counted = false;
+                Interlocked.Decrement(ref _connections);
+            }
+        }
         try
         {
-            if (Interlocked.Increment(ref _connections) > 2 * _options.MaxSessions)
+            if (count > 2 * _options.MaxSessions)
             {
-                await ReplyAsync(socket, RelayStatus.Full).ConfigureAwait(false);
+                await RefuseAsync(RelayStatus.Full).ConfigureAwait(false);
                 return;
             }
             var token = await ReadBindAsync(socket).ConfigureAwait(false);
             if (token is null)
             {
-                await ReplyAsync(socket, RelayStatus.BadRequest).ConfigureAwait(false);
+                await RefuseAsync(RelayStatus.BadRequest).ConfigureAwait(false);
                 return;
             }
             TaskCompletionSource<Socket>? other;
@@ -130,7 +147,7 @@ public sealed class RelayServer : IAsyncDisposable
                 }
                 else
                 {
-                    await ReplyAsync(socket, RelayStatus.NoPeer).ConfigureAwait(false);
+                    await RefuseAsync(RelayStatus.NoPeer).ConfigureAwait(false);
                     return;
                 }
             }
@@ -145,7 +162,7 @@ public sealed class RelayServer : IAsyncDisposable
             if (!pairedOff)
             {
                 socket.Dispose();
-                Interlocked.Decrement(ref _connections);
+                Release();
             }
         }
     }
