@@ -15,4 +15,10 @@ public sealed record ConnectContext(
 {
     /// <summary>When the connect started (a <see cref="TimeProvider"/> timestamp): strategies report elapsed time from here.</summary>
     public long StartedAt { get; init; } = Time.GetTimestamp();
+
+    /// <summary>
+    /// Set when this connect is to replace a relayed connection: the connection says so to the peer (see
+    /// <see cref="UpgradeTag"/>). Only strategies where this node is the TLS client can carry it.
+    /// </summary>
+    public UpgradeTag? Upgrade { get; init; }
 }

@@ -11,4 +11,11 @@ public sealed record ConnectOptions
 
     /// <summary>Head start of one endpoint over the next (RFC 8305's Connection Attempt Delay).</summary>
     public TimeSpan AttemptDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// After a connect that ended relayed: when to try again for a direct connection to replace it, each delay
+    /// counted from the end of the attempt before (see <see cref="Transport.PeerConnection.UpgradeAsync"/>).
+    /// Empty: a relayed connection stays relayed.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> UpgradeAfter { get; init; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60)];
 }

@@ -66,4 +66,13 @@ public static class ConnectPlanner
         }
         return steps;
     }
+
+    /// <summary>
+    /// What to try to replace a relayed connection with a direct one: the plan without <c>reverse</c> and
+    /// <c>relay</c>. The new connection must name the relayed one it replaces, and only a TLS client can
+    /// (<see cref="Transport.UpgradeTag"/>): in a direct dial and in a punch this node is the client, in a reverse
+    /// connect the peer is. Empty when the addresses leave no direct way (both NATs random, say).
+    /// </summary>
+    public static IReadOnlyList<PlanStep> UpgradePlan(NodeAddress local, NodeAddress remote, IReadOnlySet<string> available) =>
+        Plan(local, remote, available.Where(s => s is DirectStrategy.StrategyName or Punch).ToHashSet(StringComparer.Ordinal));
 }

@@ -54,7 +54,7 @@ public sealed class DirectStrategy : IConnectStrategy
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             handshake.CancelAfter(context.Options.HandshakeTimeout);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(
-                new System.Net.Sockets.NetworkStream(socket, ownsSocket: false), context.Local, TlsRole.Client, context.Remote.NodeId, handshake.Token).ConfigureAwait(false);
+                new System.Net.Sockets.NetworkStream(socket, ownsSocket: false), context.Local, TlsRole.Client, context.Remote.NodeId, context.Upgrade, handshake.Token).ConfigureAwait(false);
             var reported = strategy == StrategyName ? NameFor(context.Remote, target) : strategy; // a direct dial to a mapped port says "portmap"
             return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, reported, context.Time.GetElapsedTime(context.StartedAt), initiated));
         }

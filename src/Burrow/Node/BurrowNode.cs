@@ -5,6 +5,7 @@ using Burrow.Addressing;
 using Burrow.Connect;
 using Burrow.Connect.Punch;
 using Burrow.Connect.Reverse;
+using Burrow.Connect.Upgrade;
 using Burrow.Identity;
 using Burrow.Relay;
 using Burrow.Rendezvous.Client;
@@ -38,6 +39,7 @@ public sealed class BurrowNode : IAsyncDisposable
     private IMappingObserver? MappingObserver => _options.Reachability.OfType<IMappingObserver>().FirstOrDefault();
     private readonly ReverseWaiters _reverseWaiters = new();
     private readonly PunchAnswers _punchAnswers = new();
+    private readonly RelayedConnections _relayed = new();
     private readonly PunchScheduler? _punchScheduler; // a dedicated thread, only for a node that can punch
     private readonly CancellationTokenSource _stopping = new();
     private NodeAddress? _address;
@@ -146,7 +148,9 @@ public sealed class BurrowNode : IAsyncDisposable
 
     /// <summary>
     /// Connects by the one strategy named <paramref name="strategy"/> (for diagnosis and tests), or by the plan
-    /// when it is null. A strategy this node does not have fails the connect.
+    /// when it is null. A strategy this node does not have fails the connect. A relayed connection, forced or
+    /// not, is then upgraded in the background (<see cref="PeerConnection.UpgradeAsync"/>) unless
+    /// <see cref="ConnectOptions.UpgradeAfter"/> is empty.
     /// </summary>
     public async Task<PeerConnection> ConnectWithAsync(NodeAddress remote, string? strategy, CancellationToken cancellationToken)
     {
@@ -170,6 +174,10 @@ public sealed class BurrowNode : IAsyncDisposable
             var connection = await _orchestrator.ConnectAsync(context, plan, cancellationToken).ConfigureAwait(false);
             _metrics.Connected("outbound", connection.Strategy, connection.Elapsed);
             NodeLog.Connected(_logger, connection.RemoteId.ToShortString(), connection.RemoteEndPoint.ToString(), connection.Strategy, connection.Elapsed.TotalMilliseconds);
+            if (connection.IsRelayed)
+            {
+                UpgradeInBackground(connection, remote);
+            }
             return connection;
         }
         catch (ConnectFailedException e)
@@ -178,6 +186,26 @@ public sealed class BurrowNode : IAsyncDisposable
             NodeLog.ConnectFailed(_logger, remote.NodeId.ToShortString(), e.Message);
             throw;
         }
+    }
+
+    /// <summary>Tries, after <see cref="ConnectOptions.UpgradeAfter"/>, the direct ways to <paramref name="remote"/> to replace <paramref name="relayed"/>.</summary>
+    private void UpgradeInBackground(PeerConnection relayed, NodeAddress remote)
+    {
+        var options = _options.Connect;
+        if (ConnectPlanner.UpgradePlan(Address, remote, _orchestrator.Available).Count == 0)
+        {
+            relayed.EndUpgrade(); // the addresses leave no direct way
+            return;
+        }
+        async Task<PeerConnection> ConnectAsync(UpgradeTag tag, CancellationToken ct)
+        {
+            var local = Address;
+            var attempt = new ConnectContext(_credentials, local, remote, options, _options.TimeProvider, _logger) { Upgrade = tag };
+            var direct = await _orchestrator.ConnectAsync(attempt, ConnectPlanner.UpgradePlan(local, remote, _orchestrator.Available), ct).ConfigureAwait(false);
+            _metrics.Connected("upgrade", direct.Strategy, direct.Elapsed);
+            return direct;
+        }
+        _ = Track(RelayUpgrade.RunAsync(relayed, options.UpgradeAfter, _options.TimeProvider, ConnectAsync, _logger, _stopping.Token));
     }
 
     /// <summary>The next authenticated inbound connection.</summary>
@@ -252,7 +280,7 @@ public sealed class BurrowNode : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             timeout.CancelAfter(_options.Connect.HandshakeTimeout);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), _credentials, TlsRole.Server, null, timeout.Token).ConfigureAwait(false);
-            if (_reverseWaiters.TryClaim(remoteId, _options.TimeProvider.GetUtcNow()) is { } waiter)
+            if (!UpgradeTag.TryParse(ssl.TargetHostName, out _) && _reverseWaiters.TryClaim(remoteId, _options.TimeProvider.GetUtcNow()) is { } waiter)
             {
                 // The peer answers our reverse-connect request: the connection is that attempt's, not AcceptAsync's.
                 var answered = new PeerConnection(socket, ssl, remoteId, ReverseStrategy.StrategyName, _options.TimeProvider.GetElapsedTime(waiter.StartedAt), initiated: true);
@@ -283,9 +311,28 @@ public sealed class BurrowNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues an authenticated inbound connection for <see cref="AcceptAsync"/> (or closes it when the node stops).</summary>
+    /// <summary>
+    /// Queues an authenticated inbound connection for <see cref="AcceptAsync"/> (or closes it when the node stops);
+    /// one that replaces a relayed connection goes to that connection instead (<see cref="PeerConnection.UpgradeAsync"/>).
+    /// </summary>
     private async Task DeliverAsync(PeerConnection connection, CancellationToken stopping)
     {
+        if (connection.UpgradeOf is not null)
+        {
+            if (_relayed.TryUpgrade(connection))
+            {
+                _metrics.Connected("upgrade", connection.Strategy, connection.Elapsed);
+                NodeLog.Upgraded(_logger, connection.RemoteId.ToShortString(), connection.RemoteEndPoint.ToString(), connection.Strategy);
+            }
+            else
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                _metrics.InboundRefused("unknown_upgrade");
+                NodeLog.InboundRefused(_logger, connection.RemoteEndPoint.ToString(), "it replaces no relayed connection open with that peer");
+            }
+            return;
+        }
+        _relayed.Add(connection);
         if (!_incoming.Writer.TryWrite(connection) && !await TryQueueAsync(connection, stopping).ConfigureAwait(false))
         {
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -336,7 +383,7 @@ public sealed class BurrowNode : IAsyncDisposable
         }
     }
 
-    /// <param name="code">A metric tag from a small fixed set: busy, handshake, timeout, stopping, io (and late_reverse).</param>
+    /// <param name="code">A metric tag from a small fixed set: busy, handshake, timeout, stopping, io (and late_reverse, unknown_upgrade).</param>
     private void Refuse(Socket socket, string remote, string code, string reason)
     {
         socket.Dispose();

@@ -13,6 +13,9 @@ internal static partial class NodeLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Accepted {Peer} from {Remote}")]
     public static partial void Accepted(ILogger logger, string peer, string remote);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relayed connection with {Peer} upgraded: the peer reached this node directly from {Remote} via {Strategy}")]
+    public static partial void Upgraded(ILogger logger, string peer, string remote, string strategy);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connect to {Peer} failed: {Reason}")]
     public static partial void ConnectFailed(ILogger logger, string peer, string reason);
 

@@ -17,7 +17,7 @@ internal sealed class NodeMetrics : IDisposable
     {
         _ownsMeter = factory is null;
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        _connections = _meter.CreateCounter<long>("burrow.connections", description: "Authenticated peer connections, by direction and strategy.");
+        _connections = _meter.CreateCounter<long>("burrow.connections", description: "Authenticated peer connections, by direction (outbound, inbound, or upgrade: a direct connection replacing a relayed one) and strategy.");
         _connectFailures = _meter.CreateCounter<long>("burrow.connect.failures", description: "Outbound connects that no strategy completed.");
         _inboundRefused = _meter.CreateCounter<long>("burrow.inbound.refused", description: "Inbound connections closed before authentication, by reason.");
         _connectDuration = _meter.CreateHistogram<double>("burrow.connect.duration", unit: "ms", description: "Time from connect to an authenticated stream.");

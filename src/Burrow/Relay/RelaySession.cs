@@ -26,7 +26,8 @@ internal static class RelaySession
             handshake.CancelAfter(options.HandshakeTimeout);
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials,
                 TlsRoles.ForSimultaneousOpen(initiated), remote, handshake.Token).ConfigureAwait(false);
-            return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, StrategyName, time.GetElapsedTime(startedAt), initiated, limits));
+            return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, StrategyName, time.GetElapsedTime(startedAt), initiated, limits,
+                UpgradeTag.FromRelayToken(token.Span)));
         }
         catch
         {

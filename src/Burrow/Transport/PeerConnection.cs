@@ -8,16 +8,27 @@ namespace Burrow.Transport;
 /// <summary>
 /// An authenticated, encrypted stream to a peer whose node id is known, with how it was obtained.
 /// Write, then <see cref="CompleteWritesAsync"/> to half-close; reads end (return 0) when the peer half-closes.
+/// A relayed connection may be upgraded: see <see cref="UpgradeAsync"/>.
 /// </summary>
 public sealed class PeerConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly SslStream _ssl;
+    private readonly TaskCompletionSource<PeerConnection?> _upgrade = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closed = new();
+    private int _upgradeTaken;
     private int _disposed;
 
-    internal PeerConnection(Socket socket, SslStream ssl, NodeId remoteId, string strategy, TimeSpan elapsed, bool initiated, Relay.RelayLimits? relay = null)
+    internal PeerConnection(Socket socket, SslStream ssl, NodeId remoteId, string strategy, TimeSpan elapsed, bool initiated,
+        Relay.RelayLimits? relay = null, UpgradeTag? relayTag = null)
     {
         Relay = relay;
+        RelayTag = relay is null ? null : relayTag;
+        if (RelayTag is null)
+        {
+            _upgrade.SetResult(null); // only a relayed connection is ever upgraded
+        }
+        UpgradeOf = UpgradeTag.TryParse(ssl.TargetHostName, out var tag) ? tag : null;
         _socket = socket;
         _ssl = ssl;
         RemoteId = remoteId;
@@ -47,6 +58,15 @@ public sealed class PeerConnection : IAsyncDisposable
     public Relay.RelayLimits? Relay { get; }
 
     public bool IsRelayed => Relay is not null;
+
+    /// <summary>For a relayed connection: the tag a direct connection replacing it carries.</summary>
+    internal UpgradeTag? RelayTag { get; }
+
+    /// <summary>For a direct connection made to replace a relayed one: that one's tag; null for an ordinary connection.</summary>
+    internal UpgradeTag? UpgradeOf { get; }
+
+    /// <summary>Cancelled when this connection is disposed (background work for it stops).</summary>
+    internal CancellationToken Closed => _closed.Token;
 
     public IPEndPoint LocalEndPoint { get; }
 
@@ -83,10 +103,39 @@ public sealed class PeerConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// For a relayed connection: waits until a direct connection to the same peer is ready in its place, and
+    /// hands it over (the caller owns it from then on; call once). The node that asked for the relay keeps trying
+    /// the direct ways it planned, in the background (<see cref="Connect.ConnectOptions.UpgradeAfter"/>); the
+    /// peer's node receives the result. Both ends get theirs at about the same moment, but neither stream knows
+    /// of the other: the application agrees with its peer where to switch (say, a last message on the relayed
+    /// stream), moves to the direct stream and disposes this one. Returns null for a connection that is not
+    /// relayed, when the attempts have all failed, or once this connection is disposed (which also closes a
+    /// direct connection nobody took).
+    /// </summary>
+    public async Task<PeerConnection?> UpgradeAsync(CancellationToken cancellationToken)
+    {
+        var direct = await _upgrade.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return direct is not null && Interlocked.Exchange(ref _upgradeTaken, 1) == 0 ? direct : null;
+    }
+
+    /// <summary>Offers <paramref name="direct"/> as this relayed connection's replacement; false (and the caller keeps it) when not wanted.</summary>
+    internal bool TryUpgrade(PeerConnection direct) =>
+        RelayTag is { } tag && direct.UpgradeOf == tag && direct.RemoteId == RemoteId && !direct.IsRelayed && _disposed == 0 && _upgrade.TrySetResult(direct);
+
+    /// <summary>No direct connection will come: <see cref="UpgradeAsync"/> returns null.</summary>
+    internal void EndUpgrade() => _upgrade.TrySetResult(null);
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            await _closed.CancelAsync().ConfigureAwait(false);
+            _upgrade.TrySetResult(null);
+            if (_upgrade.Task.Result is { } untaken && Interlocked.Exchange(ref _upgradeTaken, 1) == 0)
+            {
+                await untaken.DisposeAsync().ConfigureAwait(false);
+            }
             await _ssl.DisposeAsync().ConfigureAwait(false);
             _socket.Dispose();
         }

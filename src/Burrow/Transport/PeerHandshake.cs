@@ -23,8 +23,16 @@ public static class PeerHandshake
         : null;
 
     /// <summary>Authenticates <paramref name="transport"/>; the stream is owned by the result (or disposed on failure).</summary>
+    public static Task<(SslStream Stream, NodeId RemoteId)> AuthenticateAsync(
+        Stream transport, TlsCredentials local, TlsRole role, NodeId? expectedRemote, CancellationToken cancellationToken) =>
+        AuthenticateAsync(transport, local, role, expectedRemote, upgrade: null, cancellationToken);
+
+    /// <summary>
+    /// As above; a client given <paramref name="upgrade"/> says the connection replaces the relayed one it names
+    /// (as the TLS server name, see <see cref="UpgradeTag"/>). A server reads it from the result's <c>TargetHostName</c>.
+    /// </summary>
     public static async Task<(SslStream Stream, NodeId RemoteId)> AuthenticateAsync(
-        Stream transport, TlsCredentials local, TlsRole role, NodeId? expectedRemote, CancellationToken cancellationToken)
+        Stream transport, TlsCredentials local, TlsRole role, NodeId? expectedRemote, UpgradeTag? upgrade, CancellationToken cancellationToken)
     {
         NodeId? seen = null;
         string? refusal = null;
@@ -47,7 +55,7 @@ public static class PeerHandshake
             {
                 await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
                 {
-                    TargetHost = expectedRemote?.ToString() ?? "burrow",
+                    TargetHost = upgrade?.ServerName ?? expectedRemote?.ToString() ?? "burrow",
                     ClientCertificateContext = local.Context,
                     EnabledSslProtocols = SslProtocols.Tls13,
                     ApplicationProtocols = [Protocol],

@@ -154,6 +154,24 @@ public class PlanningTests
     }
 
     [Fact]
+    public void An_upgrade_plan_keeps_only_the_ways_where_this_node_is_the_tls_client()
+    {
+        var mapped = Node([Behind("192.168.1.10", "198.18.1.1", NatMapping.PortPreserving, mapped: 6000)], rendezvous: true, relay: true);
+        var behind = Node([Behind("192.168.1.10", "198.18.1.1", NatMapping.PortPreserving) with { ListenPort = 0 }], rendezvous: true, relay: true);
+        var random = Node([Behind("192.168.1.10", "198.18.1.1", NatMapping.Random) with { ListenPort = 0 }], rendezvous: true, relay: true);
+        var publicNode = Node([Public("198.18.2.1")]);
+        var natNode = Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.PortPreserving)]);
+        var randomNode = Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.Random)]);
+        Assert.Equal("direct@0 punch@250", Describe(ConnectPlanner.UpgradePlan(publicNode, mapped, All)));
+        // The full plan asks the peer to dial back first; an upgrade cannot (the peer would be the TLS client).
+        Assert.Equal("reverse@0 punch@250 relay@2250", Describe(ConnectPlanner.Plan(publicNode, behind, All)));
+        Assert.Equal("punch@0", Describe(ConnectPlanner.UpgradePlan(publicNode, behind, All)));
+        Assert.Equal("punch@0", Describe(ConnectPlanner.UpgradePlan(natNode, behind, All)));
+        Assert.Empty(ConnectPlanner.UpgradePlan(randomNode, random, All));
+        Assert.Empty(ConnectPlanner.UpgradePlan(natNode, behind, new HashSet<string> { "reverse", "relay" }));
+    }
+
+    [Fact]
     public void Every_plan_holds_its_invariants_over_all_combinations()
     {
         var endpointKinds = new AddressEndpoint?[]

@@ -8,6 +8,7 @@ using Burrow.Rendezvous.Client;
 using Burrow.Rendezvous.Server;
 using Burrow.Tests.Connect;
 using Burrow.Tests.Node;
+using Burrow.Transport;
 
 namespace Burrow.Tests.Rendezvous;
 
@@ -26,10 +27,12 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _owned.DisposeAsync();
 
-    private async Task<BurrowNode> StartNodeAsync(NodeIdentity key, SignalEndpoint rendezvous, IReadOnlyList<SignalEndpoint> relays, CancellationToken ct)
+    private async Task<BurrowNode> StartNodeAsync(NodeIdentity key, SignalEndpoint rendezvous, IReadOnlyList<SignalEndpoint> relays, CancellationToken ct,
+        ConnectOptions? connect = null)
     {
         var node = await NodeHarness.StartAsync(key, ct, o => o with
         {
+            Connect = connect ?? o.Connect,
             ListenEndpoints = [],
             Rendezvous = [rendezvous],
             Relays = relays,
@@ -86,5 +89,94 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
         // The dialer learns what its plan did; the accepting side made no plan.
         Assert.Equal([("relay", AttemptResult.Connected)], outbound.Attempts.Select(a => (a.Strategy, a.Result)));
         Assert.Empty(inbound.Attempts);
+    }
+
+    private async Task<(BurrowNode Alice, BurrowNode Bob)> StartWithRelayAsync(ConnectOptions connect, CancellationToken ct)
+    {
+        var server = await RendezvousServerTests.StartServerAsync(ct);
+        _owned.Add(server);
+        var relay = RelayServer.Start(new RelayServerOptions { ListenEndpoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
+        _owned.Add(relay);
+        var rendezvous = new SignalEndpoint("127.0.0.1", server.LocalEndPoint.Port);
+        var alice = await StartNodeAsync(_aliceKey, rendezvous, [], ct, connect);
+        var bob = await StartNodeAsync(_bobKey, rendezvous, [new SignalEndpoint("127.0.0.1", relay.EndPoints[0].Port)], ct, connect);
+        return (alice, bob);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_relayed_connection_is_replaced_by_a_punched_one_in_the_background_on_both_ends()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (alice, bob) = await StartWithRelayAsync(new ConnectOptions { UpgradeAfter = [TimeSpan.FromMilliseconds(50)] }, ct);
+
+        var accepting = bob.AcceptAsync(ct);
+        await using var relayed = await alice.ConnectWithAsync(bob.Address, RelayStrategy.StrategyName, ct);
+        await using var relayedIn = await accepting;
+        var upgradingIn = relayedIn.UpgradeAsync(ct);
+        await using var direct = await relayed.UpgradeAsync(ct) ?? throw new Xunit.Sdk.XunitException("alice got no direct connection");
+        await using var directIn = await upgradingIn.WaitAsync(TimeSpan.FromSeconds(10), ct) ?? throw new Xunit.Sdk.XunitException("bob got no direct connection");
+        Assert.Equal(("punch", "punch"), (direct.Strategy, directIn.Strategy));
+        Assert.False(direct.IsRelayed || directIn.IsRelayed);
+        Assert.Equal((_bobKey.NodeId, _aliceKey.NodeId), (direct.RemoteId, directIn.RemoteId));
+        Assert.Null(await relayed.UpgradeAsync(ct)); // handed over once
+
+        // The direct streams carry data; the relayed ones still do until the application closes them.
+        await direct.Stream.WriteAsync("direct"u8.ToArray(), ct);
+        await relayedIn.Stream.WriteAsync("relayed"u8.ToArray(), ct);
+        var buffer = new byte[7];
+        await directIn.Stream.ReadExactlyAsync(buffer.AsMemory(0, 6), ct);
+        Assert.Equal("direct"u8.ToArray(), buffer[..6]);
+        await relayed.Stream.ReadExactlyAsync(buffer, ct);
+        Assert.Equal("relayed"u8.ToArray(), buffer);
+
+        // The replacement never surfaced as an inbound connection of its own.
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        quiet.CancelAfter(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await bob.AcceptAsync(quiet.Token));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Without_upgrades_or_once_closed_a_relayed_connection_says_no_direct_one_will_come()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (alice, bob) = await StartWithRelayAsync(new ConnectOptions { UpgradeAfter = [] }, ct);
+        var accepting = bob.AcceptAsync(ct);
+        var relayed = await alice.ConnectWithAsync(bob.Address, RelayStrategy.StrategyName, ct);
+        var relayedIn = await accepting;
+        Assert.Null(await relayed.UpgradeAsync(ct).WaitAsync(TimeSpan.FromSeconds(5), ct));
+        var upgradingIn = relayedIn.UpgradeAsync(ct);
+        Assert.False(upgradingIn.IsCompleted); // bob does not know whether alice will try
+        await relayedIn.DisposeAsync();
+        Assert.Null(await upgradingIn.WaitAsync(TimeSpan.FromSeconds(5), ct));
+        await relayed.DisposeAsync();
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_connection_claiming_to_replace_a_relayed_connection_that_is_not_open_is_closed_and_never_accepted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var bob = await NodeHarness.StartAsync(_bobKey, ct);
+        _owned.Add(bob);
+        using var aliceTls = new TlsCredentials(_aliceKey, TimeProvider.System);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(bob.ListenEndPoints[0], ct);
+        var tag = UpgradeTag.FromRelayToken(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var (stream, _) = await PeerHandshake.AuthenticateAsync(new System.Net.Sockets.NetworkStream(socket), aliceTls, TlsRole.Client, _bobKey.NodeId, tag, ct);
+        await using (stream)
+        {
+            var read = 0;
+            try
+            {
+                read = await stream.ReadAsync(new byte[1], ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
+            }
+            catch (IOException)
+            {
+                // closed hard: as good as a close
+            }
+            Assert.Equal(0, read);
+        }
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        quiet.CancelAfter(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await bob.AcceptAsync(quiet.Token));
     }
 }

@@ -93,7 +93,7 @@ public class SecureStreamTests
     }
 
     /// <summary>A connected TCP socket pair on loopback (an ordinary connect and accept).</summary>
-    private static async Task<(Socket Client, Socket Accepted)> LoopbackPairAsync(CancellationToken ct)
+    internal static async Task<(Socket Client, Socket Accepted)> LoopbackPairAsync(CancellationToken ct)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));

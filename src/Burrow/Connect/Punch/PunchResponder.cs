@@ -56,7 +56,7 @@ internal sealed class PunchResponder(
                 (serverInstant - clock.Offset - time.GetUtcNow()).TotalMilliseconds);
             var plan = PunchPlan.For(local, offer.Dialer, port, offer.Candidates, PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time));
             await AnsweringAttempt.RunAsync(
-                ct => PunchSession.RunAsync(scheduler, plan, credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, logger, ct),
+                ct => PunchSession.RunAsync(scheduler, plan, credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, upgrade: null, logger, ct),
                 options.Timeout, deliver, reason => PunchLog.Failed(logger, source.ToShortString(), reason), cancellationToken).ConfigureAwait(false);
         }
         catch (System.Net.Sockets.SocketException e)

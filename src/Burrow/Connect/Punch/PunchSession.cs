@@ -15,9 +15,10 @@ namespace Burrow.Connect.Punch;
 /// </summary>
 internal static class PunchSession
 {
+    /// <param name="upgrade">Set when the initiator (the TLS client) makes the connection to replace a relayed one.</param>
     public static async Task<AttemptOutcome> RunAsync(
         PunchScheduler scheduler, PunchPlan plan, TlsCredentials credentials, NodeId remote, ConnectOptions options, TimeProvider time, long startedAt,
-        bool initiated, ILogger logger, CancellationToken cancellationToken)
+        bool initiated, UpgradeTag? upgrade, ILogger logger, CancellationToken cancellationToken)
     {
         var (role, port, remotes, instant, lag) = plan;
         var timing = new PunchTiming(instant, PunchTiming.DefaultWindow, PunchTiming.DefaultRetryInterval);
@@ -45,7 +46,8 @@ internal static class PunchSession
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             handshake.CancelAfter(options.HandshakeTimeout);
             var tlsRole = TlsRoles.ForSimultaneousOpen(initiated);
-            var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials, tlsRole, remote, handshake.Token).ConfigureAwait(false);
+            var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials, tlsRole, remote,
+                tlsRole == TlsRole.Client ? upgrade : null, handshake.Token).ConfigureAwait(false);
             PunchLog.Punched(logger, remote.ToShortString(), role, Milliseconds(startedAt, instant), Milliseconds(instant, connectedAt),
                 Stopwatch.GetElapsedTime(connectedAt).TotalMilliseconds, socket.RemoteEndPoint?.ToString() ?? "?");
             return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, PunchStrategy.StrategyName, time.GetElapsedTime(startedAt), initiated));

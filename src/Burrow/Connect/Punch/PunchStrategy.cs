@@ -73,6 +73,6 @@ public sealed class PunchStrategy : IConnectStrategy
             System.Diagnostics.Stopwatch.GetElapsedTime(now, instant).TotalMilliseconds);
         var plan = PunchPlan.For(local, remote, port, answer.Candidates, instant);
         return await PunchSession.RunAsync(_scheduler, plan, context.Local, remote.NodeId, context.Options, context.Time, context.StartedAt,
-            initiated: true, context.Logger, cancellationToken).ConfigureAwait(false);
+            initiated: true, context.Upgrade, context.Logger, cancellationToken).ConfigureAwait(false);
     }
 }
