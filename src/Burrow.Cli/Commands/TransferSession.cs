@@ -11,24 +11,24 @@ namespace Burrow.Cli.Commands;
 internal static class TransferSession
 {
     public static Task<int> SendAsync(PeerConnection connection, Reporter reporter, string path, CancellationToken cancellationToken) =>
-        RunAsync(connection, reporter, "sent", cancellationToken, async progress =>
+        RunAsync(connection, reporter, "sent", cancellationToken, async (link, progress) =>
         {
             await using var file = File.OpenRead(path);
             var offer = new FileOffer(Path.GetFileName(path), file.Length);
-            var digest = await FileTransfer.SendAsync(connection.Stream, offer, file, progress(offer), cancellationToken);
-            await connection.CompleteWritesAsync();
+            var digest = await FileTransfer.SendAsync(link, offer, file, progress(offer), cancellationToken);
+            await link.Current.CompleteWritesAsync();
             return (offer, digest, Path.GetFullPath(path));
         });
 
     public static Task<int> ReceiveAsync(PeerConnection connection, Reporter reporter, string folder, bool overwrite, CancellationToken cancellationToken) =>
-        RunAsync(connection, reporter, "received", cancellationToken, async progress =>
+        RunAsync(connection, reporter, "received", cancellationToken, async (link, progress) =>
         {
             string? partial = null;
             string? target = null;
             IProgress<long>? bar = null;
             try
             {
-                var (offer, digest) = await FileTransfer.ReceiveAsync(connection.Stream, offer =>
+                var (offer, digest) = await FileTransfer.ReceiveAsync(link, offer =>
                 {
                     target = Path.Combine(folder, offer.Name);
                     if (File.Exists(target) && !overwrite)
@@ -40,7 +40,7 @@ internal static class TransferSession
                     return new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
                 }, new ForwardProgress(() => bar), cancellationToken);
                 File.Move(partial!, target!, overwrite);
-                await connection.CompleteWritesAsync();
+                await link.Current.CompleteWritesAsync();
                 return (offer, digest, Path.GetFullPath(target!));
             }
             finally
@@ -53,17 +53,30 @@ internal static class TransferSession
         });
 
     private static async Task<int> RunAsync(PeerConnection connection, Reporter reporter, string verb, CancellationToken cancellationToken,
-        Func<Func<FileOffer, IProgress<long>>, Task<(FileOffer Offer, byte[] Digest, string Path)>> transfer)
+        Func<TransferLink, Func<FileOffer, IProgress<long>>, Task<(FileOffer Offer, byte[] Digest, string Path)>> transfer)
     {
-        await using var _ = connection;
-        PeerSession.ReportConnected(connection, reporter);
         var clock = Stopwatch.StartNew();
+        await using var link = new TransferLink(connection, cancellationToken)
+        {
+            Moved = direct =>
+            {
+                reporter.Event("upgraded", new JsonObject
+                {
+                    ["peer"] = direct.RemoteId.ToString(),
+                    ["strategy"] = direct.Strategy,
+                    ["remote"] = direct.RemoteEndPoint.ToString(),
+                    ["afterMs"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+                });
+                reporter.Say($"[green]moved off the relay[/]: direct to {direct.RemoteEndPoint} via [bold]{direct.Strategy}[/]");
+            },
+        };
+        PeerSession.ReportConnected(connection, reporter);
         try
         {
             var (offer, digest, path) = reporter.Json
-                ? await transfer(_ => new Progress<long>())
+                ? await transfer(link, _ => new Progress<long>())
                 : await reporter.Human.Progress().AutoClear(false).StartAsync(ctx =>
-                    transfer(offer => new TaskProgress(ctx.AddTask(Markup.Escape(offer.Name), maxValue: Math.Max(1, offer.Size)))));
+                    transfer(link, offer => new TaskProgress(ctx.AddTask(Markup.Escape(offer.Name), maxValue: Math.Max(1, offer.Size)))));
             var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
             reporter.Event(verb, new JsonObject
             {

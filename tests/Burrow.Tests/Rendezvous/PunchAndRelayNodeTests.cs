@@ -27,8 +27,11 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _owned.DisposeAsync();
 
-    private async Task<BurrowNode> StartNodeAsync(NodeIdentity key, SignalEndpoint rendezvous, IReadOnlyList<SignalEndpoint> relays, CancellationToken ct,
-        ConnectOptions? connect = null)
+    private Task<BurrowNode> StartNodeAsync(NodeIdentity key, SignalEndpoint rendezvous, IReadOnlyList<SignalEndpoint> relays, CancellationToken ct) =>
+        StartNodeAsync(_owned, key, rendezvous, relays, null, ct);
+
+    private static async Task<BurrowNode> StartNodeAsync(Owned owned, NodeIdentity key, SignalEndpoint rendezvous, IReadOnlyList<SignalEndpoint> relays,
+        ConnectOptions? connect, CancellationToken ct)
     {
         var node = await NodeHarness.StartAsync(key, ct, o => o with
         {
@@ -38,7 +41,7 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
             Relays = relays,
             RendezvousClient = new RendezvousClientOptions { MinReconnectDelay = TimeSpan.FromMilliseconds(50), MaxReconnectDelay = TimeSpan.FromMilliseconds(400) },
         });
-        _owned.Add(node);
+        owned.Add(node);
         await node.Rendezvous[0].WaitRegisteredAsync(ct);
         return node;
     }
@@ -91,15 +94,20 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
         Assert.Empty(inbound.Attempts);
     }
 
-    private async Task<(BurrowNode Alice, BurrowNode Bob)> StartWithRelayAsync(ConnectOptions connect, CancellationToken ct)
+    private Task<(BurrowNode Alice, BurrowNode Bob)> StartWithRelayAsync(ConnectOptions connect, CancellationToken ct) =>
+        StartWithRelayAsync(_owned, _aliceKey, _bobKey, connect, ct);
+
+    /// <summary>A rendezvous, a relay, and two nodes without listeners registered there; bob advertises the relay.</summary>
+    internal static async Task<(BurrowNode Alice, BurrowNode Bob)> StartWithRelayAsync(Owned owned, NodeIdentity aliceKey, NodeIdentity bobKey,
+        ConnectOptions connect, CancellationToken ct)
     {
         var server = await RendezvousServerTests.StartServerAsync(ct);
-        _owned.Add(server);
+        owned.Add(server);
         var relay = RelayServer.Start(new RelayServerOptions { ListenEndpoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
-        _owned.Add(relay);
+        owned.Add(relay);
         var rendezvous = new SignalEndpoint("127.0.0.1", server.LocalEndPoint.Port);
-        var alice = await StartNodeAsync(_aliceKey, rendezvous, [], ct, connect);
-        var bob = await StartNodeAsync(_bobKey, rendezvous, [new SignalEndpoint("127.0.0.1", relay.EndPoints[0].Port)], ct, connect);
+        var alice = await StartNodeAsync(owned, aliceKey, rendezvous, [], connect, ct);
+        var bob = await StartNodeAsync(owned, bobKey, rendezvous, [new SignalEndpoint("127.0.0.1", relay.EndPoints[0].Port)], connect, ct);
         return (alice, bob);
     }
 

@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using Burrow.Cli.Transfer;
+using Burrow.Connect;
+using Burrow.Identity;
+using Burrow.Relay;
+using Burrow.Tests.Connect;
+using Burrow.Tests.Rendezvous;
+using Burrow.Transport;
+
+namespace Burrow.Tests.Cli;
+
+/// <summary>A file transfer that starts relayed moves to the direct connection that replaces the relay, mid-file, losing nothing.</summary>
+[Collection(typeof(PunchCollection))]
+public sealed class TransferUpgradeTests : IAsyncDisposable
+{
+    private readonly Owned _owned = new();
+
+    public ValueTask DisposeAsync() => _owned.DisposeAsync();
+
+    private async Task<(PeerConnection Sender, PeerConnection Receiver)> RelayedPairAsync(ConnectOptions connect, CancellationToken ct)
+    {
+        var (alice, bob) = await PunchAndRelayNodeTests.StartWithRelayAsync(_owned, _owned.Add(NodeIdentity.Create()), _owned.Add(NodeIdentity.Create()), connect, ct);
+        var accepting = bob.AcceptAsync(ct);
+        var sender = _owned.Add(await alice.ConnectWithAsync(bob.Address, RelayStrategy.StrategyName, ct));
+        return (sender, _owned.Add(await accepting));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_relayed_transfer_moves_to_the_direct_connection_between_two_chunks_and_the_file_arrives_whole()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (relayed, relayedIn) = await RelayedPairAsync(new ConnectOptions { UpgradeAfter = [TimeSpan.FromMilliseconds(50)] }, ct);
+        var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 11);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var moves = new List<string>();
+        await using var senderLink = new TransferLink(relayed, ct) { Moved = d => moves.Add("sender:" + d.Strategy) };
+        await using var receiverLink = new TransferLink(relayedIn, ct) { Moved = d => moves.Add("receiver:" + d.Strategy) };
+        var received = new MemoryStream();
+        var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => received, new Progress<long>(), ct);
+        // The first half goes over the relay; the rest waits until the direct connection is ready.
+        var sending = FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length), new HeldStream(content, content.Length / 2, gate.Task),
+            new Progress<long>(), ct);
+        Assert.NotNull(await senderLink.Direct.WaitAsync(TimeSpan.FromSeconds(20), ct));
+        gate.SetResult();
+        var digest = await sending;
+        var (offer, sha) = await receiving;
+        Assert.Equal(SHA256.HashData(content), digest);
+        Assert.Equal(digest, sha);
+        Assert.Equal(content.Length, offer.Size);
+        Assert.Equal(content, received.ToArray());
+        Assert.Equal(["receiver:punch", "sender:punch"], moves.Order());
+        Assert.False(senderLink.Current.IsRelayed || receiverLink.Current.IsRelayed);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Without_an_upgrade_a_relayed_transfer_stays_on_the_relay()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (relayed, relayedIn) = await RelayedPairAsync(new ConnectOptions { UpgradeAfter = [] }, ct);
+        var content = RandomNumberGenerator.GetBytes(512 * 1024);
+        var moved = false;
+        await using var senderLink = new TransferLink(relayed, ct) { Moved = _ => moved = true };
+        await using var receiverLink = new TransferLink(relayedIn, ct) { Moved = _ => moved = true };
+        var received = new MemoryStream();
+        var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => received, new Progress<long>(), ct);
+        await FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length), new MemoryStream(content), new Progress<long>(), ct);
+        await receiving;
+        Assert.Equal(content, received.ToArray());
+        Assert.False(moved);
+        Assert.True(senderLink.Current.IsRelayed);
+    }
+
+    /// <summary>Reads like a file, but holds back everything past <paramref name="holdAt"/> until <paramref name="gate"/> completes.</summary>
+    private sealed class HeldStream(byte[] content, int holdAt, Task gate) : Stream
+    {
+        private int _position;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position >= holdAt)
+            {
+                await gate.WaitAsync(cancellationToken);
+            }
+            var limit = _position < holdAt ? holdAt : content.Length;
+            var n = Math.Min(buffer.Length, limit - _position);
+            content.AsMemory(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => content.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
