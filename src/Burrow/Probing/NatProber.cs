@@ -129,7 +129,7 @@ public sealed class NatProber(NatProberOptions options) : IAsyncDisposable
     private async Task<(MappingObservation Observation, StunResponse? Response, StunTcpConnection? Kept)> TcpFlowAsync(
         IPEndPoint local, IPEndPoint server, bool keep, CancellationToken cancellationToken)
     {
-        using var deadline = new Deadline(options.FlowTimeout, options.TimeProvider, cancellationToken);
+        using var deadline = new Deadline(options.TcpFlowTimeout, options.TimeProvider, cancellationToken);
         StunTcpConnection? connection = null;
         try
         {
