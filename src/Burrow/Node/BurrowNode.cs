@@ -42,6 +42,7 @@ public sealed class BurrowNode : IAsyncDisposable
     private readonly RelayedConnections _relayed = new();
     private readonly PunchScheduler? _punchScheduler; // a dedicated thread, only for a node that can punch
     private readonly CancellationTokenSource _stopping = new();
+    private Task _warmedUp = Task.CompletedTask;
     private NodeAddress? _address;
     private int _disposed;
 
@@ -208,6 +209,21 @@ public sealed class BurrowNode : IAsyncDisposable
         _ = Track(RelayUpgrade.RunAsync(relayed, options.UpgradeAfter, _options.TimeProvider, ConnectAsync, _logger, _stopping.Token));
     }
 
+    /// <summary>
+    /// Completes when the node connects at full speed: every rendezvous has registered it and measured the clock
+    /// offset a punch is timed with, and the connect path has run once (its warm-up, see <c>ConnectWarmUp</c>).
+    /// Connecting before that works, but the first connect then shares the processor with the node's start-up
+    /// (in a fresh process, tens of ms). A rendezvous that cannot be reached keeps this waiting: bound it.
+    /// </summary>
+    public async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        foreach (ISignalingChannel client in _rendezvous)
+        {
+            await client.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await _warmedUp.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The next authenticated inbound connection.</summary>
     public async ValueTask<PeerConnection> AcceptAsync(CancellationToken cancellationToken)
     {
@@ -349,17 +365,23 @@ public sealed class BurrowNode : IAsyncDisposable
         {
             return; // no rendezvous: nobody can signal this node
         }
-        _ = Task.Run(() =>
+        var scheduler = _punchScheduler;
+        _warmedUp = Track(Task.Run(async () =>
         {
             try
             {
-                ConnectWarmUp.Run(_options.TimeProvider, _orchestrator.Available);
+                await ConnectWarmUp.RunAsync(scheduler, _options.TimeProvider, _orchestrator.Available, _stopping.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or System.Security.Cryptography.CryptographicException)
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                // stopped before it was done
+            }
+            catch (Exception e) when (e is BurrowException or IOException or SocketException or TimeoutException or OperationCanceledException
+                                       or InvalidOperationException or System.Security.Cryptography.CryptographicException)
             {
                 NodeLog.WarmUpFailed(_logger, e);
             }
-        });
+        }));
         Task Deliver(PeerConnection connection) => DeliverAsync(connection, _stopping.Token);
         new SignalDispatcher(
             new ReverseResponder(_credentials, () => Address, _options.Connect, _options.TimeProvider, _logger, Deliver),

@@ -53,10 +53,10 @@ internal sealed class SignalDispatcher(
                 reverseWaiters.Fail(signal.Source, failure);
                 break;
             case PunchOffer.Kind:
-                _ = track(punch.HandleAsync(signal.Via, signal.Source, signal.Payload, stopping));
+                _ = track(punch.HandleAsync(signal.Via, signal.Source, signal.Payload, signal.ReceivedAt, stopping));
                 break;
             case PunchAnswer.Kind:
-                punchAnswers.Deliver(signal.Payload);
+                punchAnswers.Deliver(signal.Payload, signal.ReceivedAt);
                 break;
             case RelayRequest.Kind:
                 _ = track(relay.HandleAsync(signal.Source, signal.Payload, stopping));

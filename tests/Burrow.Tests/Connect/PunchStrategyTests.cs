@@ -86,8 +86,8 @@ public sealed class PunchStrategyTests : IDisposable
         var delivered = new TaskCompletionSource<PeerConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         var responder = new PunchResponder(_bobTls, () => bobAddress, new ConnectOptions(), _scheduler, null, NullLogger.Instance,
             connection => { delivered.TrySetResult(connection); return Task.CompletedTask; });
-        var aliceChannel = hub.Join(_alice.NodeId, (_, _, payload) => answers.Deliver(payload));
-        hub.Join(_bob.NodeId, (channel, source, payload) => _ = responder.HandleAsync(channel, source, payload, ct));
+        var aliceChannel = hub.Join(_alice.NodeId, (_, _, payload) => answers.Deliver(payload, System.Diagnostics.Stopwatch.GetTimestamp()));
+        hub.Join(_bob.NodeId, (channel, source, payload) => _ = responder.HandleAsync(channel, source, payload, System.Diagnostics.Stopwatch.GetTimestamp(), ct));
         var strategy = new PunchStrategy([aliceChannel], answers, _scheduler);
         var context = new ConnectContext(_aliceTls, aliceAddress, bobAddress, new ConnectOptions(), TimeProvider.System, NullLogger.Instance);
         return (await strategy.TryConnectAsync(context, ct), delivered.Task);

@@ -71,6 +71,23 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_ready_node_is_registered_has_measured_the_clock_and_has_run_its_connect_path_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var server = await RendezvousServerTests.StartServerAsync(ct);
+        _owned.Add(server);
+        var node = await NodeHarness.StartAsync(_aliceKey, ct, o => o with { ListenEndpoints = [], Rendezvous = [new SignalEndpoint("127.0.0.1", server.LocalEndPoint.Port)] });
+        _owned.Add(node);
+        await node.WaitReadyAsync(ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+        Assert.True(server.IsRegistered(_aliceKey.NodeId));
+        Assert.NotNull(node.Rendezvous[0].Clock);
+        // Without a rendezvous there is nothing to wait for (and no punch to warm up).
+        var alone = await NodeHarness.StartAsync(_bobKey, ct);
+        _owned.Add(alone);
+        Assert.True(alone.WaitReadyAsync(ct).IsCompletedSuccessfully);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_node_asked_to_meet_at_its_relay_gets_a_relayed_connection_that_says_so()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -23,10 +23,12 @@ internal sealed class PunchResponder(
     private readonly SemaphoreSlim _punches = new(maxConcurrentPunches);
 
     /// <summary>Handles one offer; every outcome (refused, failed, delivered) is logged, never thrown.</summary>
-    public async Task HandleAsync(ISignalingChannel channel, NodeId source, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    /// <param name="receivedAt">When the offer was read off the rendezvous connection (a Stopwatch timestamp).</param>
+    public async Task HandleAsync(ISignalingChannel channel, NodeId source, ReadOnlyMemory<byte> payload, long receivedAt, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
         var startedAt = time.GetTimestamp();
+        var queuedMs = time.GetElapsedTime(receivedAt, startedAt).TotalMilliseconds;
         if (!PunchOffer.TryRead(payload.Span, credentials.Identity.NodeId, source, time.GetUtcNow(), out var offer, out var error))
         {
             PunchLog.Refused(logger, source.ToShortString(), error.ToString());
@@ -52,7 +54,7 @@ internal sealed class PunchResponder(
                 PunchLog.Failed(logger, source.ToShortString(), candidates.Count == 0 ? "no IPv4 endpoint to offer" : "the rendezvous connection is down");
                 return;
             }
-            PunchLog.Answering(logger, source.ToShortString(), time.GetElapsedTime(startedAt).TotalMilliseconds,
+            PunchLog.Answering(logger, source.ToShortString(), queuedMs, time.GetElapsedTime(startedAt).TotalMilliseconds,
                 (serverInstant - clock.Offset - time.GetUtcNow()).TotalMilliseconds);
             var plan = PunchPlan.For(local, offer.Dialer, port, offer.Candidates, PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time));
             await AnsweringAttempt.RunAsync(
@@ -81,12 +83,12 @@ internal static partial class PunchLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Punched {Peer} ({Role}) at {Remote}: instant {InstantMs:F1} ms after the start, TCP connected {ConnectMs:F1} ms after the instant, TLS {TlsMs:F1} ms")]
     public static partial void Punched(ILogger logger, string peer, PunchRole role, double instantMs, double connectMs, double tlsMs, string remote);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Punch offer to {Peer} sent {Ms:F1} ms after the start")]
-    public static partial void Offered(ILogger logger, string peer, double ms);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Punch offer to {Peer} sent {Ms:F1} ms after the start (strategy started at {StartedMs:F1} ms, rendezvous ready at {ReadyMs:F1} ms, port observed at {ObservedMs:F1} ms, offer signed at {SignedMs:F1} ms)")]
+    public static partial void Offered(ILogger logger, string peer, double ms, double startedMs, double readyMs, double observedMs, double signedMs);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Punch offer from {Peer} answered in {AnswerMs:F1} ms; the instant is {LeadMs:F1} ms later")]
-    public static partial void Answering(ILogger logger, string peer, double answerMs, double leadMs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Punch offer from {Peer} (handled {QueuedMs:F1} ms after it was read) answered in {AnswerMs:F1} ms; the instant is {LeadMs:F1} ms later")]
+    public static partial void Answering(ILogger logger, string peer, double queuedMs, double answerMs, double leadMs);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Punch answer from {Peer} {AnswerMs:F1} ms after the start; the instant is {LeadMs:F1} ms after it")]
-    public static partial void Answered(ILogger logger, string peer, double answerMs, double leadMs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Punch answer from {Peer} {AnswerMs:F1} ms after the start (read {QueuedMs:F1} ms before); the instant is {LeadMs:F1} ms after it")]
+    public static partial void Answered(ILogger logger, string peer, double answerMs, double queuedMs, double leadMs);
 }

@@ -26,6 +26,7 @@ public sealed class PunchStrategy : IConnectStrategy
 
     public async Task<AttemptOutcome> TryConnectAsync(ConnectContext context, CancellationToken cancellationToken)
     {
+        var startedMs = context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds;
         var remote = context.Remote;
         if (context.LocalAddress is not { } local)
         {
@@ -36,9 +37,11 @@ public sealed class PunchStrategy : IConnectStrategy
             return AttemptOutcome.Failed("no rendezvous in common with the peer");
         }
         await channel.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+        var readyMs = context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds;
         using var reservation = PunchSession.ReservePort();
         var port = ((System.Net.IPEndPoint)reservation.LocalEndPoint!).Port;
         var lastMapped = await PunchSession.ObserveMappedPortAsync(_observer, local, port, cancellationToken).ConfigureAwait(false);
+        var observedMs = context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds;
         var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint, lastMapped);
         if (candidates.Count == 0)
         {
@@ -48,15 +51,17 @@ public sealed class PunchStrategy : IConnectStrategy
         using var waiting = _answers.Add(nonce);
         var offer = PunchOffer.Create(context.Local.Identity, local, remote.NodeId, nonce, TimeProvider.System.GetUtcNow(),
             channel.Clock?.RoundTrip ?? TimeSpan.Zero, candidates);
+        var signedMs = context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds;
         if (!channel.TrySend(remote.NodeId, offer))
         {
             return AttemptOutcome.Failed($"the connection to the rendezvous {channel.Server} is down");
         }
-        PunchLog.Offered(context.Logger, remote.NodeId.ToShortString(), context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds);
+        PunchLog.Offered(context.Logger, remote.NodeId.ToShortString(), context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds, startedMs, readyMs, observedMs, signedMs);
         ReadOnlyMemory<byte> payload;
+        long receivedAt;
         try
         {
-            payload = await waiting.Answer.WaitAsync(AnswerTimeout, cancellationToken).ConfigureAwait(false);
+            (payload, receivedAt) = await waiting.Answer.WaitAsync(AnswerTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -70,7 +75,7 @@ public sealed class PunchStrategy : IConnectStrategy
         var instant = PunchPlanner.ToTimestamp(answer.Instant, channel.Clock?.Offset ?? TimeSpan.Zero, TimeProvider.System);
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
         PunchLog.Answered(context.Logger, remote.NodeId.ToShortString(), context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds,
-            System.Diagnostics.Stopwatch.GetElapsedTime(now, instant).TotalMilliseconds);
+            System.Diagnostics.Stopwatch.GetElapsedTime(receivedAt, now).TotalMilliseconds, System.Diagnostics.Stopwatch.GetElapsedTime(now, instant).TotalMilliseconds);
         var plan = PunchPlan.For(local, remote, port, answer.Candidates, instant);
         return await PunchSession.RunAsync(_scheduler, plan, context.Local, remote.NodeId, context.Options, context.Time, context.StartedAt,
             initiated: true, context.Upgrade, context.Logger, cancellationToken).ConfigureAwait(false);
