@@ -19,6 +19,11 @@ internal static class ConnectCommand
         Description = "Use only this strategy (direct, reverse, punch, relay), for tests and diagnosis.",
     };
 
+    private static readonly Option<double[]> UpgradeAfter = new("--upgrade-after")
+    {
+        Description = "If the connection ends up relayed: milliseconds before each try for a direct one to replace it (repeatable; default 1000 10000 60000). A file transfer moves there.",
+    };
+
     public static Command Create()
     {
         var address = new Argument<string>("address") { Description = "The peer's Burrow address (burrow1…)." };
@@ -43,9 +48,14 @@ internal static class ConnectCommand
     {
         command.Options.Add(Rendezvous);
         command.Options.Add(Strategy);
+        command.Options.Add(UpgradeAfter);
         StunOption.AddTo(command);
         command.Validators.Add(result =>
         {
+            if ((result.GetValue(UpgradeAfter) ?? []).Any(ms => ms is < 0 or > 3_600_000 || double.IsNaN(ms)))
+            {
+                result.AddError("--upgrade-after takes milliseconds from 0 to 3600000.");
+            }
             foreach (var server in result.GetValue(Rendezvous) ?? [])
             {
                 if (!SignalEndpoint.TryParse(server, out _))
@@ -79,7 +89,11 @@ internal static class ConnectCommand
             ListenEndpoints = rendezvous.Length > 0 ? options.ListenEndpoints : [],
             Rendezvous = rendezvous,
             Reachability = StunOption.Sources(parse),
-            Connect = options.Connect with { Timeout = TimeSpan.FromSeconds(timeoutSeconds) },
+            Connect = options.Connect with
+            {
+                Timeout = TimeSpan.FromSeconds(timeoutSeconds),
+                UpgradeAfter = parse.GetValue(UpgradeAfter) is { Length: > 0 } delays ? [.. delays.Select(TimeSpan.FromMilliseconds)] : options.Connect.UpgradeAfter,
+            },
         }, ct);
         var node = cli.Node;
         var reachable = true;

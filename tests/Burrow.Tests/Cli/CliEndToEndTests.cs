@@ -81,6 +81,20 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(["payload.bin"], Directory.GetFiles(inbox).Select(Path.GetFileName));
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData("connect", "--upgrade-after", "-1")]
+    [InlineData("connect", "--upgrade-after", "NaN")]
+    [InlineData("send", "--upgrade-after", "3600001")]
+    public async Task A_dial_option_out_of_range_exits_2_with_a_usage_error(string command, string option, string value)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string[] head = command == "send" ? ["send", Path.Combine(_dir, "absent")] : ["connect"];
+        await using var cli = CliProcess.Start([.. head, "burrow1x", option, value, "--json", "--ephemeral"]);
+        var error = await cli.NextEventAsync("error", ct);
+        Assert.Equal("usage", error["code"]!.GetValue<string>());
+        Assert.Equal(2, await cli.WaitForExitAsync(ct));
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Send_refuses_a_missing_file_with_exit_2()
     {
