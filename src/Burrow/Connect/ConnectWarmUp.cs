@@ -42,24 +42,38 @@ internal static class ConnectWarmUp
             }
         });
         LoopbackChannel? peerSide = null;
+        var answering = Task.CompletedTask;
         var dialerSide = new LoopbackChannel((target, offer) =>
         {
-            _ = responder.HandleAsync(peerSide!, dialer.NodeId, offer, System.Diagnostics.Stopwatch.GetTimestamp(), cancellationToken);
+            answering = responder.HandleAsync(peerSide!, dialer.NodeId, offer, System.Diagnostics.Stopwatch.GetTimestamp(), cancellationToken);
             return true;
         });
         peerSide = new LoopbackChannel((target, answer) => answers.Deliver(answer, System.Diagnostics.Stopwatch.GetTimestamp()));
 
-        var orchestrator = new ConnectOrchestrator([new PunchStrategy([dialerSide], answers, scheduler)]);
-        var context = new ConnectContext(dialerTls, dialerAddress, peerAddress, options, time, NullLogger.Instance);
-        await using var outbound = await orchestrator.ConnectAsync(context, [new PlanStep(ConnectPlanner.Punch, TimeSpan.Zero)], cancellationToken).ConfigureAwait(false);
-        await using var inbound = await delivered.Task.WaitAsync(options.Timeout, cancellationToken).ConfigureAwait(false);
-        // One byte each way and a close: the streams' read, write and shutdown paths too.
-        var buffer = new byte[1];
-        await outbound.Stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        await inbound.Stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
-        await inbound.Stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        await outbound.Stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
-        await outbound.CompleteWritesAsync().ConfigureAwait(false);
+        try
+        {
+            var orchestrator = new ConnectOrchestrator([new PunchStrategy([dialerSide], answers, scheduler)]);
+            var context = new ConnectContext(dialerTls, dialerAddress, peerAddress, options, time, NullLogger.Instance);
+            await using var outbound = await orchestrator.ConnectAsync(context, [new PlanStep(ConnectPlanner.Punch, TimeSpan.Zero)], cancellationToken).ConfigureAwait(false);
+            await using var inbound = await delivered.Task.WaitAsync(options.Timeout, cancellationToken).ConfigureAwait(false);
+            // One byte each way and a close: the streams' read, write and shutdown paths too.
+            var buffer = new byte[1];
+            await outbound.Stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await inbound.Stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await inbound.Stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await outbound.Stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await outbound.CompleteWritesAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // The answering side ends on its own (delivered, failed, or cancelled with the node); a connection it
+            // delivered after the dialing side gave up is closed here, not left open.
+            await answering.ConfigureAwait(false);
+            if (!delivered.TrySetCanceled())
+            {
+                await delivered.Task.Result.DisposeAsync().ConfigureAwait(false); // disposing the one taken above again is a no-op
+            }
+        }
     }
 
     private static NodeAddress AddressOf(NodeIdentity identity, TimeProvider time) => NodeAddress.Issue(identity, new NodeAddressContent
