@@ -72,6 +72,27 @@ class Proc:
         self.p.wait()
 
 
+class Flows:
+    """New TCP flows as one router's conntrack sees them (`conntrack -E`): each line shows the public port the
+    NAT gave the flow (the reply tuple's dport)."""
+
+    def __init__(self, prefix, router):
+        self.router = router
+        self.p = subprocess.Popen(["ip", "netns", "exec", f"{prefix}-{router}", "stdbuf", "-oL", "conntrack", "-E", "-e", "NEW", "-p", "tcp"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.lines = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.append(line.rstrip())
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.kill()  # only processes this script started, by their own handle
+        self.p.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -82,6 +103,7 @@ def main():
     ap.add_argument("--pairs", help="only these DIALER:LISTENER pairs (comma-separated), e.g. sequential:nat-drop")
     ap.add_argument("--verbose", action="store_true", help="run both ends with --verbose and print their logs")
     ap.add_argument("--no-profile", action="store_true", help="do not profile the NATs (--stun) before connecting")
+    ap.add_argument("--conntrack", action="store_true", help="with --verbose: print the new TCP flows each run's two routers saw")
     a = ap.parse_args()
     types = a.types.split(",")
     pairs = [tuple(p.split(":")) for p in a.pairs.split(",")] if a.pairs else None
@@ -121,7 +143,7 @@ def main():
                 if pairs and (dial_type, listen_type) not in pairs:
                     continue
                 for run in range(a.runs):
-                    results.append(one_run(prefix, cli, listen_type, dial_type, run, extra))
+                    results.append(one_run(prefix, cli, listen_type, dial_type, run, extra, a.conntrack))
         write(a, types, results)
     finally:
         for p in procs:
@@ -130,8 +152,9 @@ def main():
         os.unlink(f.name)
 
 
-def one_run(prefix, cli, listen_type, dial_type, run, extra):
+def one_run(prefix, cli, listen_type, dial_type, run, extra, conntrack=False):
     rv = f"{SERVER}:{RV_PORT}"
+    flows = [Flows(prefix, f"{TYPES[listen_type]}a"), Flows(prefix, f"{TYPES[dial_type]}b")] if conntrack else []
     listener = Proc(prefix, f"{TYPES[listen_type]}a1", ["dotnet", cli, "listen", "--rendezvous", rv,
                                                          "--relay", f"{SERVER}:{RELAY_PORT}", "--ephemeral", "--json", *extra])
     dialer = None
@@ -158,6 +181,8 @@ def one_run(prefix, cli, listen_type, dial_type, run, extra):
             if p:
                 p.kill()
                 p.drain()
+        for f in flows:
+            f.stop()
         status = f"{result['strategy']} in {result['elapsedMs']} ms" if result["ok"] else f"FAILED: {result.get('error')}"
         status += "  [" + ", ".join(f"{x['strategy']} {x['result']} {x['elapsedMs']:.0f}" for x in result.get("attempts") or []) + "]"
         if "--verbose" in extra:
@@ -165,6 +190,9 @@ def one_run(prefix, cli, listen_type, dial_type, run, extra):
                 for line in (p.log if p else []):
                     if "unch" in line or "elay" in line or "everse" in line or "lock" in line or "TMARK" in line:
                         status += f"\n      {name}: {line}"
+        for f in flows:
+            for line in f.lines:
+                status += f"\n      {f.router} conntrack: {line}"
         print(f"{dial_type:>10} -> {listen_type:<10} run {run + 1}: {status}", flush=True)
 
 

@@ -30,15 +30,23 @@ impair() {
     return
   fi
   if [ "$loss" != 0 ]; then
-    # loss in 1/10000ths: numgen random mod 10000 < N drops N/10000 of the packets
+    # loss in 1/10000ths: numgen random mod 10000 < N drops N/10000 of the packets. Each direction is dropped
+    # where it arrives off the link -- inbound at the router before conntrack, outbound at the internet side --
+    # as on a wire. (Dropped in the router's postrouting, an outbound SYN had its NAT mapping made and then
+    # discarded unconfirmed: a sequential NAT's port was used up and the retransmission got the next one.)
     local n; n=$(awk -v l="$loss" 'BEGIN { printf "%d", l * 100 }')
     nsx "$ns" nft -f - <<NFT
 table inet impair {
     chain in  { type filter hook prerouting priority raw - 10; policy accept;
                 iifname "wan" numgen random mod 10000 < $n drop
     }
-    chain out { type filter hook postrouting priority 300; policy accept;
-                oifname "wan" numgen random mod 10000 < $n drop
+}
+NFT
+    # (the internet namespace bridges its ports, so the frame is dropped as it enters the bridge from the router)
+    nsx "$(ns_name inet)" nft -f - <<NFT
+table bridge impair_${node//[^a-zA-Z0-9_]/_} {
+    chain in  { type filter hook prerouting priority -200; policy accept;
+                iifname "$node" numgen random mod 10000 < $n drop
     }
 }
 NFT

@@ -76,10 +76,15 @@ public sealed class MappingClassifier(ProbePlan plan)
             var preserving = answered.All(o => o.Mapped!.Port == o.Local.Port);
             return (preserving ? NatMapping.PortPreserving : NatMapping.EndpointIndependent, 0, true);
         }
-        var deltas = ports.Zip(ports.Skip(1), (a, b) => b - a).Distinct().ToList();
-        if (deltas is [var step] && step != 0 && Math.Abs(step) <= MaxSequentialDelta)
+        var steps = ports.Zip(ports.Skip(1), (a, b) => b - a).ToList();
+        if (steps.All(d => d != 0 && Math.Abs(d) <= MaxSequentialDelta) && (steps.All(d => d > 0) || steps.All(d => d < 0)))
         {
-            return (NatMapping.Sequential, step, true);
+            // A sequential NAT counts every new flow through it: one of this host's own (its UDP probes run
+            // meanwhile) or another host's between two probes takes a port too, so steps of 1 and 2 are a NAT
+            // of step 1 with a flow in between — not a random one. The smallest step is the NAT's; uneven steps
+            // are not a clean pattern (probe on while targets remain).
+            var step = steps.MinBy(Math.Abs);
+            return (NatMapping.Sequential, step, steps.Distinct().Count() == 1);
         }
         // every flow got its own port with no pattern: random; some shared a port and some not: still
         // unpredictable for a peer, but not a clean pattern (probe on while targets remain)

@@ -77,6 +77,32 @@ public class ClassifierTests
         Assert.Equal(ProbeConfidence.High, verdict.Confidence);
     }
 
+    [Theory]
+    [InlineData(new[] { 22108, 22109, 22111 }, 1)]          // seen in the lab: the host's own UDP probe took 22110
+    [InlineData(new[] { 22108, 22110, 22111, 22112 }, 1)]
+    [InlineData(new[] { 30000, 29998, 29994 }, -2)]
+    public void Steps_of_one_sign_with_gaps_are_sequential_with_the_smallest_step(int[] ports, int delta)
+    {
+        var classifier = new MappingClassifier(Plan with { MinimumProbes = ports.Length });
+        foreach (var (target, port) in Plan.Targets.Zip(ports))
+            classifier.Observe(new MappingObservation(target, Local, new IPEndPoint(Public, port)));
+        var verdict = classifier.Verdict();
+        Assert.Equal(NatMapping.Sequential, verdict.Mapping);
+        Assert.Equal(delta, verdict.Delta);
+        Assert.Equal(ProbeConfidence.Medium, verdict.Confidence); // not a clean pattern
+    }
+
+    [Theory]
+    [InlineData(new[] { 22108, 22109, 22108 })]              // back and forth
+    [InlineData(new[] { 22108, 22109, 22130 })]              // a jump past the sequential range
+    public void Steps_that_turn_back_or_jump_far_are_not_sequential(int[] ports)
+    {
+        var classifier = new MappingClassifier(Plan with { MinimumProbes = ports.Length });
+        foreach (var (target, port) in Plan.Targets.Zip(ports))
+            classifier.Observe(new MappingObservation(target, Local, new IPEndPoint(Public, port)));
+        Assert.Equal(NatMapping.Random, classifier.Verdict().Mapping);
+    }
+
     [Fact]
     public void Unpatterned_ports_are_random()
     {
