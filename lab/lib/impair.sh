@@ -42,11 +42,12 @@ table inet impair {
     }
 }
 NFT
-    # (the internet namespace bridges its ports, so the frame is dropped as it enters the bridge from the router)
+    # (the internet namespace bridges its ports, so the frame is dropped as it enters the bridge from the router;
+    # IP frames only: a lost ARP reply would make the router's neighbours fail and drop far more than N)
     nsx "$(ns_name inet)" nft -f - <<NFT
 table bridge impair_${node//[^a-zA-Z0-9_]/_} {
     chain in  { type filter hook prerouting priority -200; policy accept;
-                iifname "$node" numgen random mod 10000 < $n drop
+                iifname "$node" meta protocol { ip, ip6 } numgen random mod 10000 < $n drop
     }
 }
 NFT
