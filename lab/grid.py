@@ -81,7 +81,8 @@ class Flows:
         self.p = subprocess.Popen(["ip", "netns", "exec", f"{prefix}-{router}", "stdbuf", "-oL", "conntrack", "-E", "-e", "NEW", "-p", "tcp"],
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.lines = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self):
         for line in self.p.stdout:
@@ -91,6 +92,7 @@ class Flows:
         if self.p.poll() is None:
             self.p.kill()  # only processes this script started, by their own handle
         self.p.wait()
+        self.reader.join(timeout=5)  # the lines already written
 
 
 def main():
@@ -103,7 +105,7 @@ def main():
     ap.add_argument("--pairs", help="only these DIALER:LISTENER pairs (comma-separated), e.g. sequential:nat-drop")
     ap.add_argument("--verbose", action="store_true", help="run both ends with --verbose and print their logs")
     ap.add_argument("--no-profile", action="store_true", help="do not profile the NATs (--stun) before connecting")
-    ap.add_argument("--conntrack", action="store_true", help="with --verbose: print the new TCP flows each run's two routers saw")
+    ap.add_argument("--conntrack", action="store_true", help="print the new TCP flows each run's two routers saw (conntrack -E), with their public ports")
     a = ap.parse_args()
     types = a.types.split(",")
     pairs = [tuple(p.split(":")) for p in a.pairs.split(",")] if a.pairs else None
@@ -154,12 +156,14 @@ def main():
 
 def one_run(prefix, cli, listen_type, dial_type, run, extra, conntrack=False):
     rv = f"{SERVER}:{RV_PORT}"
-    flows = [Flows(prefix, f"{TYPES[listen_type]}a"), Flows(prefix, f"{TYPES[dial_type]}b")] if conntrack else []
+    flows = []
     listener = Proc(prefix, f"{TYPES[listen_type]}a1", ["dotnet", cli, "listen", "--rendezvous", rv,
                                                          "--relay", f"{SERVER}:{RELAY_PORT}", "--ephemeral", "--json", *extra])
     dialer = None
     result = {"listener": listen_type, "dialer": dial_type, "run": run + 1, "ok": False, "strategy": None, "elapsedMs": None}
     try:
+        if conntrack:
+            flows += [Flows(prefix, f"{TYPES[listen_type]}a"), Flows(prefix, f"{TYPES[dial_type]}b")]
         listening = listener.wait_for("listening", 60)
         if not listening or listening.get("event") != "listening" or not listener.wait_for("registered", 30):
             result["error"] = "listener did not start or register"

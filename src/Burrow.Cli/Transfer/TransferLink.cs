@@ -78,10 +78,13 @@ internal sealed class TransferLink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Current != _first)
+        await _first.DisposeAsync(); // ends the upgrade wait: Direct completes (null if nothing came)
+        // The link took the direct connection as soon as it came (UpgradeAsync hands it over): close it whether
+        // the transfer moved to it or finished before it could.
+        await ((Task)Direct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // cancelled with the transfer: nothing to close
+        if (Direct.IsCompletedSuccessfully && Direct.Result is { } direct)
         {
-            await Current.DisposeAsync();
+            await direct.DisposeAsync();
         }
-        await _first.DisposeAsync(); // also closes a direct connection that came but was never moved to
     }
 }

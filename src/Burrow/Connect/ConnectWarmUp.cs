@@ -3,6 +3,7 @@ using Burrow.Addressing;
 using Burrow.Connect.Punch;
 using Burrow.Identity;
 using Burrow.Transport;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Burrow.Connect;
@@ -19,6 +20,25 @@ namespace Burrow.Connect;
 internal static class ConnectWarmUp
 {
     private static readonly SignalEndpoint InMemory = new("127.0.0.1", 1);
+
+    /// <summary>Runs <see cref="RunAsync"/> on the thread pool; a failure is logged (the first connect is then only slower), never thrown.</summary>
+    public static Task RunInBackground(PunchScheduler scheduler, TimeProvider time, IReadOnlySet<string> strategies, ILogger logger, CancellationToken stopping) =>
+        Task.Run(async () =>
+        {
+            try
+            {
+                await RunAsync(scheduler, time, strategies, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // the node stopped before it was done
+            }
+            catch (Exception e) when (e is BurrowException or IOException or System.Net.Sockets.SocketException or TimeoutException
+                                       or OperationCanceledException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+            {
+                WarmUpLog.Failed(logger, e);
+            }
+        }, CancellationToken.None);
 
     public static async Task RunAsync(PunchScheduler scheduler, TimeProvider time, IReadOnlySet<string> strategies, CancellationToken cancellationToken)
     {
@@ -96,4 +116,10 @@ internal static class ConnectWarmUp
 
         public bool TrySend(NodeId target, ReadOnlyMemory<byte> payload) => send(target, payload);
     }
+}
+
+internal static partial class WarmUpLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The connect warm-up failed (the first connect will be slower)")]
+    public static partial void Failed(ILogger logger, Exception exception);
 }

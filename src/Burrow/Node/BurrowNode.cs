@@ -31,7 +31,7 @@ public sealed class BurrowNode : IAsyncDisposable
     private readonly NodeMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Lock _addressLock = new();
-    private readonly HashSet<Task> _handshakes = [];
+    private readonly TrackedWork _work = new();
     private readonly List<RendezvousClient> _rendezvous;
     private readonly IReadOnlyList<IReachabilitySource> _sources;
 
@@ -39,7 +39,7 @@ public sealed class BurrowNode : IAsyncDisposable
     private IMappingObserver? MappingObserver => _options.Reachability.OfType<IMappingObserver>().FirstOrDefault();
     private readonly ReverseWaiters _reverseWaiters = new();
     private readonly PunchAnswers _punchAnswers = new();
-    private readonly RelayedConnections _relayed = new();
+    private readonly RelayUpgrades _upgrades;
     private readonly PunchScheduler? _punchScheduler; // a dedicated thread, only for a node that can punch
     private readonly CancellationTokenSource _stopping = new();
     private Task _warmedUp = Task.CompletedTask;
@@ -62,6 +62,7 @@ public sealed class BurrowNode : IAsyncDisposable
             ? [new ReverseStrategy(_rendezvous, _reverseWaiters), new PunchStrategy(_rendezvous, _punchAnswers, _punchScheduler, MappingObserver), new RelayStrategy(_rendezvous)]
             : [];
         _orchestrator = new ConnectOrchestrator([new DirectStrategy(), .. signaled, .. options.ExtraStrategies]);
+        _upgrades = new RelayUpgrades(_orchestrator, _credentials, () => Address, options.Connect, options.TimeProvider, _logger);
         _metrics = new NodeMetrics(options.MeterFactory);
     }
 
@@ -175,9 +176,9 @@ public sealed class BurrowNode : IAsyncDisposable
             var connection = await _orchestrator.ConnectAsync(context, plan, cancellationToken).ConfigureAwait(false);
             _metrics.Connected("outbound", connection.Strategy, connection.Elapsed);
             NodeLog.Connected(_logger, connection.RemoteId.ToShortString(), connection.RemoteEndPoint.ToString(), connection.Strategy, connection.Elapsed.TotalMilliseconds);
-            if (connection.IsRelayed)
+            if (connection.IsRelayed && _upgrades.Start(connection, remote, direct => _metrics.Connected("upgrade", direct.Strategy, direct.Elapsed), _stopping.Token) is { } upgrading)
             {
-                UpgradeInBackground(connection, remote);
+                _ = Track(upgrading);
             }
             return connection;
         }
@@ -187,26 +188,6 @@ public sealed class BurrowNode : IAsyncDisposable
             NodeLog.ConnectFailed(_logger, remote.NodeId.ToShortString(), e.Message);
             throw;
         }
-    }
-
-    /// <summary>Tries, after <see cref="ConnectOptions.UpgradeAfter"/>, the direct ways to <paramref name="remote"/> to replace <paramref name="relayed"/>.</summary>
-    private void UpgradeInBackground(PeerConnection relayed, NodeAddress remote)
-    {
-        var options = _options.Connect;
-        if (ConnectPlanner.UpgradePlan(Address, remote, _orchestrator.Available).Count == 0)
-        {
-            relayed.EndUpgrade(); // the addresses leave no direct way
-            return;
-        }
-        async Task<PeerConnection> ConnectAsync(UpgradeTag tag, CancellationToken ct)
-        {
-            var local = Address;
-            var attempt = new ConnectContext(_credentials, local, remote, options, _options.TimeProvider, _logger) { Upgrade = tag };
-            var direct = await _orchestrator.ConnectAsync(attempt, ConnectPlanner.UpgradePlan(local, remote, _orchestrator.Available), ct).ConfigureAwait(false);
-            _metrics.Connected("upgrade", direct.Strategy, direct.Elapsed);
-            return direct;
-        }
-        _ = Track(RelayUpgrade.RunAsync(relayed, options.UpgradeAfter, _options.TimeProvider, ConnectAsync, _logger, _stopping.Token));
     }
 
     /// <summary>
@@ -269,22 +250,7 @@ public sealed class BurrowNode : IAsyncDisposable
     }
 
     /// <summary>Keeps <paramref name="work"/> until it ends, so that disposing the node waits for it.</summary>
-    private Task Track(Task work)
-    {
-        lock (_handshakes)
-        {
-            _handshakes.Add(work);
-        }
-        return work.ContinueWith(
-            done =>
-            {
-                lock (_handshakes)
-                {
-                    _handshakes.Remove(done);
-                }
-            },
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
+    private Task Track(Task work) => _work.Track(work);
 
     private async Task OnAcceptedAsync(Socket socket, string remote, CancellationToken stopping)
     {
@@ -335,20 +301,17 @@ public sealed class BurrowNode : IAsyncDisposable
     {
         if (connection.UpgradeOf is not null)
         {
-            if (_relayed.TryUpgrade(connection))
+            if (await _upgrades.TakeAsync(connection, stopping).ConfigureAwait(false))
             {
                 _metrics.Connected("upgrade", connection.Strategy, connection.Elapsed);
-                NodeLog.Upgraded(_logger, connection.RemoteId.ToShortString(), connection.RemoteEndPoint.ToString(), connection.Strategy);
             }
             else
             {
-                await connection.DisposeAsync().ConfigureAwait(false);
                 _metrics.InboundRefused("unknown_upgrade");
-                NodeLog.InboundRefused(_logger, connection.RemoteEndPoint.ToString(), "it replaces no relayed connection open with that peer");
             }
             return;
         }
-        _relayed.Add(connection);
+        _upgrades.Received(connection);
         if (!_incoming.Writer.TryWrite(connection) && !await TryQueueAsync(connection, stopping).ConfigureAwait(false))
         {
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -365,23 +328,7 @@ public sealed class BurrowNode : IAsyncDisposable
         {
             return; // no rendezvous: nobody can signal this node
         }
-        var scheduler = _punchScheduler;
-        _warmedUp = Track(Task.Run(async () =>
-        {
-            try
-            {
-                await ConnectWarmUp.RunAsync(scheduler, _options.TimeProvider, _orchestrator.Available, _stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-            {
-                // stopped before it was done
-            }
-            catch (Exception e) when (e is BurrowException or IOException or SocketException or TimeoutException or OperationCanceledException
-                                       or InvalidOperationException or System.Security.Cryptography.CryptographicException)
-            {
-                NodeLog.WarmUpFailed(_logger, e);
-            }
-        }));
+        _warmedUp = Track(ConnectWarmUp.RunInBackground(_punchScheduler, _options.TimeProvider, _orchestrator.Available, _logger, _stopping.Token));
         Task Deliver(PeerConnection connection) => DeliverAsync(connection, _stopping.Token);
         new SignalDispatcher(
             new ReverseResponder(_credentials, () => Address, _options.Connect, _options.TimeProvider, _logger, Deliver),
@@ -428,12 +375,7 @@ public sealed class BurrowNode : IAsyncDisposable
         {
             await source.DisposeAsync().ConfigureAwait(false);
         }
-        Task[] pending;
-        lock (_handshakes)
-        {
-            pending = [.. _handshakes];
-        }
-        await Task.WhenAll(pending).ConfigureAwait(false); // cancelled with the listeners: they end promptly
+        await _work.WhenAllAsync().ConfigureAwait(false); // cancelled with the listeners: they end promptly
         _incoming.Writer.TryComplete();
         while (_incoming.Reader.TryRead(out var unaccepted))
         {

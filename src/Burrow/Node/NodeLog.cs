@@ -13,17 +13,11 @@ internal static partial class NodeLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Accepted {Peer} from {Remote}")]
     public static partial void Accepted(ILogger logger, string peer, string remote);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Relayed connection with {Peer} upgraded: the peer reached this node directly from {Remote} via {Strategy}")]
-    public static partial void Upgraded(ILogger logger, string peer, string remote, string strategy);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connect to {Peer} failed: {Reason}")]
     public static partial void ConnectFailed(ILogger logger, string peer, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Inbound connection from {Remote} refused: {Reason}")]
     public static partial void InboundRefused(ILogger logger, string remote, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The connect warm-up failed (the first connect will be slower)")]
-    public static partial void WarmUpFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Accept loop on {Endpoint} stopped")]
     public static partial void AcceptLoopFailed(ILogger logger, string endpoint, Exception exception);

@@ -81,15 +81,18 @@ public sealed class MappingClassifier(ProbePlan plan)
         {
             // A sequential NAT counts every new flow through it: one of this host's own (its UDP probes run
             // meanwhile) or another host's between two probes takes a port too, so steps of 1 and 2 are a NAT
-            // of step 1 with a flow in between — not a random one. The smallest step is the NAT's; uneven steps
-            // are not a clean pattern (probe on while targets remain).
-            var step = steps.MinBy(Math.Abs);
+            // of step 1 with a flow in between — not a random one. Every step is a multiple of the NAT's, so
+            // its step is their greatest common divisor (2 and 3: step 1); uneven steps are not a clean pattern
+            // (probe on while targets remain).
+            var step = Math.Sign(steps[0]) * steps.Select(Math.Abs).Aggregate(Gcd);
             return (NatMapping.Sequential, step, steps.Distinct().Count() == 1);
         }
         // every flow got its own port with no pattern: random; some shared a port and some not: still
         // unpredictable for a peer, but not a clean pattern (probe on while targets remain)
         return (NatMapping.Random, 0, ports.Distinct().Count() == ports.Count);
     }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
     /// <summary>RFC 5780 §4.3 from the flows to A1:P1, A2:P1 and A2:P2 (when all three were answered).</summary>
     private Rfc5780Mapping Rfc5780(IReadOnlyList<MappingObservation> answered)

@@ -32,9 +32,9 @@ public sealed class TransferUpgradeTests : IAsyncDisposable
         var (relayed, relayedIn) = await RelayedPairAsync(new ConnectOptions { UpgradeAfter = [TimeSpan.FromMilliseconds(50)] }, ct);
         var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 11);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var moves = new List<string>();
-        await using var senderLink = new TransferLink(relayed, ct) { Moved = d => moves.Add("sender:" + d.Strategy) };
-        await using var receiverLink = new TransferLink(relayedIn, ct) { Moved = d => moves.Add("receiver:" + d.Strategy) };
+        var moves = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var senderLink = new TransferLink(relayed, ct) { Moved = d => moves.Enqueue("sender:" + d.Strategy) };
+        await using var receiverLink = new TransferLink(relayedIn, ct) { Moved = d => moves.Enqueue("receiver:" + d.Strategy) };
         var received = new MemoryStream();
         var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => received, new Progress<long>(), ct);
         // The first half goes over the relay; the rest waits until the direct connection is ready.
@@ -50,6 +50,22 @@ public sealed class TransferUpgradeTests : IAsyncDisposable
         Assert.Equal(content, received.ToArray());
         Assert.Equal(["receiver:punch", "sender:punch"], moves.Order());
         Assert.False(senderLink.Current.IsRelayed || receiverLink.Current.IsRelayed);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_direct_connection_that_came_after_the_transfer_is_closed_with_the_link()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (relayed, relayedIn) = await RelayedPairAsync(new ConnectOptions { UpgradeAfter = [TimeSpan.FromMilliseconds(50)] }, ct);
+        var senderLink = new TransferLink(relayed, ct);
+        var receiverLink = new TransferLink(relayedIn, ct);
+        var direct = await senderLink.Direct.WaitAsync(TimeSpan.FromSeconds(20), ct) ?? throw new Xunit.Sdk.XunitException("no direct connection");
+        var directIn = await receiverLink.Direct.WaitAsync(TimeSpan.FromSeconds(20), ct) ?? throw new Xunit.Sdk.XunitException("no direct connection");
+        // Nothing was moved (no transfer ran): disposing the links closes the direct connections they took.
+        await senderLink.DisposeAsync();
+        await receiverLink.DisposeAsync();
+        Assert.Throws<ObjectDisposedException>(() => direct.Stream.Write([1]));
+        Assert.Throws<ObjectDisposedException>(() => directIn.Stream.Write([1]));
     }
 
     [Fact(Timeout = 60_000)]

@@ -81,7 +81,8 @@ public class ClassifierTests
     [InlineData(new[] { 22108, 22109, 22111 }, 1)]          // seen in the lab: the host's own UDP probe took 22110
     [InlineData(new[] { 22108, 22110, 22111, 22112 }, 1)]
     [InlineData(new[] { 30000, 29998, 29994 }, -2)]
-    public void Steps_of_one_sign_with_gaps_are_sequential_with_the_smallest_step(int[] ports, int delta)
+    [InlineData(new[] { 100, 102, 105 }, 1)]                 // a step-2 NAT cannot make +3: the step is their gcd
+    public void Steps_of_one_sign_with_gaps_are_sequential_with_the_greatest_common_step(int[] ports, int delta)
     {
         var classifier = new MappingClassifier(Plan with { MinimumProbes = ports.Length });
         foreach (var (target, port) in Plan.Targets.Zip(ports))

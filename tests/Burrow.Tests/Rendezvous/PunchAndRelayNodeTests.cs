@@ -91,13 +91,9 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
     public async Task A_node_asked_to_meet_at_its_relay_gets_a_relayed_connection_that_says_so()
     {
         var ct = TestContext.Current.CancellationToken;
-        var server = await RendezvousServerTests.StartServerAsync(ct);
-        _owned.Add(server);
-        var relay = RelayServer.Start(new RelayServerOptions { ListenEndpoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
-        _owned.Add(relay);
-        var rendezvous = new SignalEndpoint("127.0.0.1", server.LocalEndPoint.Port);
+        var (rendezvous, relayEndpoint) = await StartRendezvousAndRelayAsync(_owned, ct);
         var alice = await StartNodeAsync(_aliceKey, rendezvous, [], ct);
-        var bob = await StartNodeAsync(_bobKey, rendezvous, [new SignalEndpoint("127.0.0.1", relay.EndPoints[0].Port)], ct);
+        var bob = await StartNodeAsync(_bobKey, rendezvous, [relayEndpoint], ct);
 
         var accepting = bob.AcceptAsync(ct);
         await using var outbound = await alice.ConnectWithAsync(bob.Address, RelayStrategy.StrategyName, ct);
@@ -118,14 +114,18 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
     internal static async Task<(BurrowNode Alice, BurrowNode Bob)> StartWithRelayAsync(Owned owned, NodeIdentity aliceKey, NodeIdentity bobKey,
         ConnectOptions connect, CancellationToken ct)
     {
-        var server = await RendezvousServerTests.StartServerAsync(ct);
-        owned.Add(server);
-        var relay = RelayServer.Start(new RelayServerOptions { ListenEndpoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
-        owned.Add(relay);
-        var rendezvous = new SignalEndpoint("127.0.0.1", server.LocalEndPoint.Port);
+        var (rendezvous, relay) = await StartRendezvousAndRelayAsync(owned, ct);
         var alice = await StartNodeAsync(owned, aliceKey, rendezvous, [], connect, ct);
-        var bob = await StartNodeAsync(owned, bobKey, rendezvous, [new SignalEndpoint("127.0.0.1", relay.EndPoints[0].Port)], connect, ct);
+        var bob = await StartNodeAsync(owned, bobKey, rendezvous, [relay], connect, ct);
         return (alice, bob);
+    }
+
+    /// <summary>A rendezvous and a relay on loopback, owned by <paramref name="owned"/>.</summary>
+    private static async Task<(SignalEndpoint Rendezvous, SignalEndpoint Relay)> StartRendezvousAndRelayAsync(Owned owned, CancellationToken ct)
+    {
+        var server = owned.Add(await RendezvousServerTests.StartServerAsync(ct));
+        var relay = owned.Add(RelayServer.Start(new RelayServerOptions { ListenEndpoints = [new IPEndPoint(IPAddress.Loopback, 0)] }));
+        return (new SignalEndpoint("127.0.0.1", server.LocalEndPoint.Port), new SignalEndpoint("127.0.0.1", relay.EndPoints[0].Port));
     }
 
     [Fact(Timeout = 60_000)]
@@ -203,5 +203,68 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
         using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
         quiet.CancelAfter(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await bob.AcceptAsync(quiet.Token));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_connection_with_the_right_tag_from_another_peer_is_refused_and_the_peer_itself_is_taken()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (rendezvous, relayEndpoint) = await StartRendezvousAndRelayAsync(_owned, ct);
+        var noUpgrades = new ConnectOptions { UpgradeAfter = [] };
+        var alice = await StartNodeAsync(_owned, _aliceKey, rendezvous, [], noUpgrades, ct);
+        var bob = await NodeHarness.StartAsync(_bobKey, ct, o => o with
+        {
+            Rendezvous = [rendezvous], Relays = [relayEndpoint], Connect = noUpgrades,
+        });
+        _owned.Add(bob);
+        await bob.Rendezvous[0].WaitRegisteredAsync(ct);
+        var accepting = bob.AcceptAsync(ct);
+        await using var relayed = await alice.ConnectWithAsync(bob.Address, RelayStrategy.StrategyName, ct);
+        await using var relayedIn = await accepting;
+        var tag = relayedIn.RelayTag!.Value;
+        var upgrading = relayedIn.UpgradeAsync(ct);
+
+        // Carol knows the tag (say, from the relay, which sees the token) but is not alice: closed, not handed over
+        // (after bob waited the handshake timeout, 5 s, for a relayed connection with carol and that tag).
+        using var carolKey = NodeIdentity.Create();
+        Assert.Equal(0, await DialWithTagAsync(carolKey, bob, tag, TimeSpan.FromSeconds(15), ct));
+        Assert.False(upgrading.IsCompleted);
+
+        // Alice with the same tag and the confirmation byte: handed to the relayed connection.
+        Assert.Equal(-1, await DialWithTagAsync(_aliceKey, bob, tag, TimeSpan.FromSeconds(1), ct));
+        await using var direct = await upgrading.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.NotNull(direct);
+        Assert.Equal(_aliceKey.NodeId, direct!.RemoteId);
+        Assert.False(direct.IsRelayed);
+    }
+
+    /// <summary>
+    /// Dials <paramref name="bob"/> as <paramref name="key"/>, naming <paramref name="tag"/>, sends the confirmation
+    /// byte, and returns what a read then gives within <paramref name="wait"/>: 0 when bob closed it, -1 when it stayed open.
+    /// </summary>
+    private static async Task<int> DialWithTagAsync(NodeIdentity key, BurrowNode bob, UpgradeTag tag, TimeSpan wait, CancellationToken ct)
+    {
+        using var tls = new TlsCredentials(key, TimeProvider.System);
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(bob.ListenEndPoints[0], ct);
+        var (stream, _) = await PeerHandshake.AuthenticateAsync(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true), tls, TlsRole.Client, bob.NodeId, tag, ct);
+        await using (stream)
+        {
+            await stream.WriteAsync(new[] { Burrow.Connect.Upgrade.RelayUpgrade.Chosen }, ct);
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            quiet.CancelAfter(wait);
+            try
+            {
+                return await stream.ReadAsync(new byte[1], quiet.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return -1;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
     }
 }

@@ -12,6 +12,36 @@ namespace Burrow.Connect.Upgrade;
 /// </summary>
 internal static class RelayUpgrade
 {
+    /// <summary>
+    /// The first byte on a direct connection made to replace a relayed one, sent by the side that made it once it
+    /// chose that connection (a direct dial and a punch may both get through; the race keeps one and closes the
+    /// other without it). The other side hands over only a connection that carries it.
+    /// </summary>
+    public const byte Chosen = 0x01;
+
+    /// <summary>The initiator: tells the peer this is the connection it keeps.</summary>
+    public static async Task ConfirmAsync(PeerConnection direct, CancellationToken cancellationToken)
+    {
+        await direct.Stream.WriteAsync(new[] { Chosen }, cancellationToken).ConfigureAwait(false);
+        await direct.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The other side: true once <see cref="Chosen"/> arrived within <paramref name="timeout"/>; false if the peer closed it or sent anything else.</summary>
+    public static async Task<bool> ConfirmedAsync(PeerConnection direct, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var first = new byte[1];
+        try
+        {
+            return await direct.Stream.ReadAsync(first, deadline.Token).ConfigureAwait(false) == 1 && first[0] == Chosen;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false; // closed (the race's loser), broken, or silent
+        }
+    }
+
     /// <param name="connect">One attempt: connects as an upgrade of the relayed connection with that tag, or throws <see cref="ConnectFailedException"/>.</param>
     public static async Task RunAsync(PeerConnection relayed, IReadOnlyList<TimeSpan> delays, TimeProvider time,
         Func<UpgradeTag, CancellationToken, Task<PeerConnection>> connect, ILogger logger, CancellationToken cancellationToken)
@@ -30,6 +60,12 @@ internal static class RelayUpgrade
                 try
                 {
                     var direct = await connect(tag, stop.Token).ConfigureAwait(false);
+                    if (!await TryConfirmAsync(direct, stop.Token).ConfigureAwait(false))
+                    {
+                        await direct.DisposeAsync().ConfigureAwait(false);
+                        RelayUpgradeLog.AttemptFailed(logger, peer, i + 1, delays.Count, "the direct connection broke before it was confirmed");
+                        continue;
+                    }
                     if (relayed.TryUpgrade(direct))
                     {
                         RelayUpgradeLog.Upgraded(logger, peer, direct.Strategy, i + 1, direct.Elapsed.TotalMilliseconds);
@@ -53,6 +89,19 @@ internal static class RelayUpgrade
         finally
         {
             relayed.EndUpgrade();
+        }
+    }
+
+    private static async Task<bool> TryConfirmAsync(PeerConnection direct, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ConfirmAsync(direct, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // it broke at once: the peer will not take it either
         }
     }
 }

@@ -1,17 +1,22 @@
+using Burrow.Identity;
 using Burrow.Transport;
 
 namespace Burrow.Connect.Upgrade;
 
 /// <summary>
-/// The relayed connections a node received (it answered the peer's relay request), by tag, while they are open:
-/// a direct connection the peer makes to replace one names it (<see cref="PeerConnection.UpgradeOf"/>) and is
-/// handed to it here instead of to AcceptAsync.
+/// The relayed connections a node received (it answered the peer's relay request), by peer and tag, while they
+/// are open: a direct connection the peer makes to replace one names it (<see cref="PeerConnection.UpgradeOf"/>)
+/// and is handed to it here instead of to AcceptAsync. Keyed by the authenticated peer too, so that a node that
+/// learned a relay token (the relay sees it) cannot take another peer's place. A direct connection may arrive
+/// before its relayed one is known (the relayed handshake ends half a relay round trip later on this side): it
+/// waits for it a little.
 /// </summary>
 internal sealed class RelayedConnections
 {
-    private readonly Dictionary<UpgradeTag, PeerConnection> _open = [];
+    private readonly Dictionary<(NodeId Peer, UpgradeTag Tag), TaskCompletionSource<PeerConnection>> _open = [];
     private readonly Lock _lock = new();
 
+    /// <summary>Entries: relayed connections open, and direct ones waiting for theirs.</summary>
     public int Count
     {
         get
@@ -23,45 +28,71 @@ internal sealed class RelayedConnections
         }
     }
 
-    /// <summary>Keeps <paramref name="relayed"/> until it is disposed.</summary>
+    /// <summary>Keeps <paramref name="relayed"/> until it is disposed (the first one, should a peer reuse a token).</summary>
     public void Add(PeerConnection relayed)
     {
         if (relayed.RelayTag is not { } tag)
         {
             return;
         }
-        lock (_lock)
+        var entry = Entry((relayed.RemoteId, tag), out _);
+        if (entry.TrySetResult(relayed))
         {
-            _open[tag] = relayed;
+            relayed.Closed.UnsafeRegister(_ => Remove((relayed.RemoteId, tag), entry), null);
         }
-        relayed.Closed.UnsafeRegister(_ => Remove(tag, relayed), null);
     }
 
     /// <summary>
-    /// Hands <paramref name="direct"/> to the open relayed connection it names, from the same peer; false when
-    /// there is none (closed, never known, or another peer's): the caller closes it.
+    /// Hands <paramref name="direct"/> to the open relayed connection it names, from the same peer, waiting up to
+    /// <paramref name="wait"/> for that one to be added; false when there is none (closed, never known, another
+    /// peer's, already upgraded): the caller closes it.
     /// </summary>
-    public bool TryUpgrade(PeerConnection direct)
+    public async Task<bool> TryUpgradeAsync(PeerConnection direct, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
         if (direct.UpgradeOf is not { } tag)
         {
             return false;
         }
-        PeerConnection? relayed;
-        lock (_lock)
+        var key = (direct.RemoteId, tag);
+        var entry = Entry(key, out var created);
+        try
         {
-            _open.TryGetValue(tag, out relayed);
+            var relayed = await entry.Task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
+            return relayed.TryUpgrade(direct);
         }
-        return relayed is not null && relayed.TryUpgrade(direct);
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (created && !entry.Task.IsCompleted)
+            {
+                Remove(key, entry); // nobody came: do not keep an entry for a tag no relayed connection has
+            }
+        }
     }
 
-    private void Remove(UpgradeTag tag, PeerConnection relayed)
+    private TaskCompletionSource<PeerConnection> Entry((NodeId, UpgradeTag) key, out bool created)
     {
         lock (_lock)
         {
-            if (_open.TryGetValue(tag, out var current) && ReferenceEquals(current, relayed))
+            created = !_open.TryGetValue(key, out var entry);
+            if (created)
             {
-                _open.Remove(tag);
+                _open[key] = entry = new TaskCompletionSource<PeerConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            return entry!;
+        }
+    }
+
+    private void Remove((NodeId, UpgradeTag) key, TaskCompletionSource<PeerConnection> entry)
+    {
+        lock (_lock)
+        {
+            if (_open.TryGetValue(key, out var current) && ReferenceEquals(current, entry))
+            {
+                _open.Remove(key);
             }
         }
     }
