@@ -77,6 +77,10 @@ public static class AttemptRace
         {
             results[i] ??= new StrategyAttempt(entrants[i].Name, AttemptResult.NotStarted, "not needed", TimeSpan.Zero);
         }
+        if (cancellationToken.IsCancellationRequested && winner is not null)
+        {
+            await winner.DisposeAsync().ConfigureAwait(false); // cancelled as it won: nobody will get it
+        }
         cancellationToken.ThrowIfCancellationRequested();
         return (winner, results!);
     }

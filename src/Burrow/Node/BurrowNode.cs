@@ -158,6 +158,7 @@ public sealed class BurrowNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(remote);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var stopping = _stopping.Token; // taken now: still safe to use if the node is disposed while this connects
         var validity = remote.CheckValidity(_options.TimeProvider.GetUtcNow());
         if (validity != AddressError.None)
         {
@@ -176,7 +177,8 @@ public sealed class BurrowNode : IAsyncDisposable
             var connection = await _orchestrator.ConnectAsync(context, plan, cancellationToken).ConfigureAwait(false);
             _metrics.Connected("outbound", connection.Strategy, connection.Elapsed);
             NodeLog.Connected(_logger, connection.RemoteId.ToShortString(), connection.RemoteEndPoint.ToString(), connection.Strategy, connection.Elapsed.TotalMilliseconds);
-            if (connection.IsRelayed && _upgrades.Start(connection, remote, direct => _metrics.Connected("upgrade", direct.Strategy, direct.Elapsed), _stopping.Token) is { } upgrading)
+            if (connection.IsRelayed
+                && _upgrades.Start(connection, remote, direct => _metrics.Connected("upgrade", direct.Strategy, direct.Elapsed), stopping) is { } upgrading)
             {
                 _ = Track(upgrading);
             }

@@ -36,9 +36,13 @@ internal static class RelayUpgrade
         {
             return await direct.Stream.ReadAsync(first, deadline.Token).ConfigureAwait(false) == 1 && first[0] == Chosen;
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (IOException)
         {
-            return false; // closed (the race's loser), broken, or silent
+            return false; // closed hard (the race's loser) or broken
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false; // silent until the timeout
         }
     }
 
