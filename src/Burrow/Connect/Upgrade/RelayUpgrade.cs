@@ -19,13 +19,6 @@ internal static class RelayUpgrade
     /// </summary>
     public const byte Chosen = 0x01;
 
-    /// <summary>The initiator: tells the peer this is the connection it keeps.</summary>
-    public static async Task ConfirmAsync(PeerConnection direct, CancellationToken cancellationToken)
-    {
-        await direct.Stream.WriteAsync(new[] { Chosen }, cancellationToken).ConfigureAwait(false);
-        await direct.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>The other side: true once <see cref="Chosen"/> arrived within <paramref name="timeout"/>; false if the peer closed it or sent anything else.</summary>
     public static async Task<bool> ConfirmedAsync(PeerConnection direct, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -96,11 +89,13 @@ internal static class RelayUpgrade
         }
     }
 
+    /// <summary>The initiator: tells the peer this is the connection it keeps; false when it broke at once.</summary>
     private static async Task<bool> TryConfirmAsync(PeerConnection direct, CancellationToken cancellationToken)
     {
         try
         {
-            await ConfirmAsync(direct, cancellationToken).ConfigureAwait(false);
+            await direct.Stream.WriteAsync(new[] { Chosen }, cancellationToken).ConfigureAwait(false);
+            await direct.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (IOException)

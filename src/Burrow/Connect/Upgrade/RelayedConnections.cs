@@ -16,18 +16,6 @@ internal sealed class RelayedConnections
     private readonly Dictionary<(NodeId Peer, UpgradeTag Tag), TaskCompletionSource<PeerConnection>> _open = [];
     private readonly Lock _lock = new();
 
-    /// <summary>Entries: relayed connections open, and direct ones waiting for theirs.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _open.Count;
-            }
-        }
-    }
-
     /// <summary>Keeps <paramref name="relayed"/> until it is disposed (the first one, should a peer reuse a token).</summary>
     public void Add(PeerConnection relayed)
     {
