@@ -20,23 +20,34 @@ internal static class RendezvousLoadBenchmark
 {
     private const int Warmup = 50;
 
-    public static async Task<int> RunAsync(int nodes, int pairs, int seconds)
+    public static async Task<int> RunAsync(int nodes, int pairs, int seconds, bool datagram)
     {
-        Console.WriteLine($"rendezvous-load: {nodes} nodes, {pairs} signaling pairs for {seconds} s, loopback, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        var transport = datagram ? "datagram (UDP)" : "TLS (TCP)";
+        Console.WriteLine($"rendezvous-load: {nodes} nodes by {transport}, {pairs} signaling pairs for {seconds} s, loopback, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         using var server = StartServerProcess();
         var port = int.Parse((await server.StandardOutput.ReadLineAsync())!.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         var endpoint = new IPEndPoint(IPAddress.Loopback, port);
-        var clients = new List<Client>(nodes);
+        var clients = new List<IBenchNode>(nodes);
+        await using var swarm = datagram ? new DatagramSwarm(endpoint, 64) : null;
+        Func<int, Task<IBenchNode>> register = swarm is null ? async _ => await Client.RegisterAsync(endpoint) : async i => new SwarmBenchNode(await swarm.RegisterAsync(i));
         try
         {
-            clients.AddRange(await RegisterAsync(endpoint, Warmup, 16));
+            clients.AddRange(await RegisterAsync(register, 0, Warmup, 16));
             var (rssBefore, heapBefore) = await MeasureAsync(server);
             var clock = Stopwatch.StartNew();
-            clients.AddRange(await RegisterAsync(endpoint, nodes - Warmup, 32));
+            try
+            {
+                clients.AddRange(await RegisterAsync(register, Warmup, nodes - Warmup, datagram ? 64 : 32));
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            {
+                Console.WriteLine($"registration failed: {e.Message}; the server counts {await CountAsync(server)} registered");
+                return 1;
+            }
             var registerSeconds = clock.Elapsed.TotalSeconds;
             var (rssAfter, heapAfter) = await MeasureAsync(server);
             var added = nodes - Warmup;
-            Console.WriteLine($"registered {added} more nodes in {registerSeconds:F1} s: {added / registerSeconds:F0} registrations/s (TLS handshake included)");
+            Console.WriteLine($"registered {added} more nodes in {registerSeconds:F1} s: {added / registerSeconds:F0} registrations/s (handshake included){(swarm is { Retries: > 0 } ? $", {swarm.Retries} begun again after a reset" : "")}; the server counts {await CountAsync(server)} registered");
             Console.WriteLine($"server memory per registered node: resident {(rssAfter - rssBefore) / (double)added / 1024:F1} KiB, managed heap {(heapAfter - heapBefore) / (double)added / 1024:F1} KiB");
 
             var count = 0L;
@@ -61,6 +72,23 @@ internal static class RendezvousLoadBenchmark
     /// <summary>The child process: a server on a free loopback port; "measure" on stdin prints memory; end of stdin stops it.</summary>
     public static async Task<int> ServeAsync()
     {
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name is "burrow.rendezvous.datagrams.dropped" or "burrow.rendezvous.registrations")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                counts.AddOrUpdate($"{instrument.Name.Split('.')[^1]}:{tag.Value}", value, (_, old) => old + value);
+            }
+        });
+        listener.Start();
         await using var server = await RendezvousServer.StartAsync(new RendezvousServerOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) }, default);
         Console.WriteLine($"port {server.LocalEndPoint.Port}");
         while (await Console.In.ReadLineAsync() is { } line)
@@ -69,6 +97,7 @@ internal static class RendezvousLoadBenchmark
             {
                 var heap = GC.GetTotalMemory(forceFullCollection: true);
                 Console.WriteLine($"{ResidentBytes()} {heap} {server.RegisteredCount}");
+                Console.Error.WriteLine($"  server counters: {string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))}");
             }
         }
         return 0;
@@ -86,6 +115,13 @@ internal static class RendezvousLoadBenchmark
         return Process.Start(info)!;
     }
 
+    private static async Task<int> CountAsync(Process server)
+    {
+        await server.StandardInput.WriteLineAsync("measure");
+        await server.StandardInput.FlushAsync();
+        return int.Parse((await server.StandardOutput.ReadLineAsync())!.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task<(long Resident, long Heap)> MeasureAsync(Process server)
     {
         await Task.Delay(500);
@@ -101,16 +137,16 @@ internal static class RendezvousLoadBenchmark
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
-    private static async Task<List<Client>> RegisterAsync(IPEndPoint server, int count, int concurrency)
+    private static async Task<List<IBenchNode>> RegisterAsync(Func<int, Task<IBenchNode>> register, int first, int count, int concurrency)
     {
-        var registered = new List<Client>(count);
+        var registered = new List<IBenchNode>(count);
         using var slots = new SemaphoreSlim(concurrency);
-        var tasks = Enumerable.Range(0, count).Select(async _ =>
+        var tasks = Enumerable.Range(first, count).Select(async i =>
         {
             await slots.WaitAsync();
             try
             {
-                var client = await Client.RegisterAsync(server);
+                var client = await register(i);
                 lock (registered)
                 {
                     registered.Add(client);
@@ -125,7 +161,7 @@ internal static class RendezvousLoadBenchmark
         return registered;
     }
 
-    private static async Task CoordinateAsync(Client a, Client b, Action done, CancellationToken stop)
+    private static async Task CoordinateAsync(IBenchNode a, IBenchNode b, Action done, CancellationToken stop)
     {
         byte[] payload = [0x7F, 1, 2, 3];
         var answering = AnswerAsync(b, stop);
@@ -133,8 +169,8 @@ internal static class RendezvousLoadBenchmark
         {
             while (!stop.IsCancellationRequested)
             {
-                a.Connection.TrySend(new SignalTo(b.Id, payload));
-                if (await a.Connection.ReceiveAsync(TimeSpan.FromSeconds(30), stop) is not SignalFrom)
+                await a.SendAsync(new SignalTo(b.Id, payload));
+                if (await a.ReceiveAsync(TimeSpan.FromSeconds(30), stop) is not SignalFrom)
                 {
                     break;
                 }
@@ -148,13 +184,13 @@ internal static class RendezvousLoadBenchmark
         await answering;
     }
 
-    private static async Task AnswerAsync(Client b, CancellationToken stop)
+    private static async Task AnswerAsync(IBenchNode b, CancellationToken stop)
     {
         try
         {
-            while (await b.Connection.ReceiveAsync(TimeSpan.FromSeconds(30), stop) is SignalFrom signal)
+            while (await b.ReceiveAsync(TimeSpan.FromSeconds(30), stop) is SignalFrom signal)
             {
-                b.Connection.TrySend(new SignalTo(signal.Source, signal.Payload));
+                await b.SendAsync(new SignalTo(signal.Source, signal.Payload));
             }
         }
         catch (OperationCanceledException)
@@ -163,7 +199,28 @@ internal static class RendezvousLoadBenchmark
         }
     }
 
-    private sealed class Client : IAsyncDisposable
+    /// <summary>A registered node as the benchmark drives it, whatever its transport.</summary>
+    private interface IBenchNode : IAsyncDisposable
+    {
+        NodeId Id { get; }
+
+        Task SendAsync(RendezvousMessage message);
+
+        Task<RendezvousMessage?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken);
+    }
+
+    private sealed class SwarmBenchNode(DatagramSwarm.SwarmNode node) : IBenchNode
+    {
+        public NodeId Id => node.Id;
+
+        public Task SendAsync(RendezvousMessage message) => node.SendAsync(message);
+
+        public Task<RendezvousMessage?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken) => node.ReceiveAsync(timeout, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class Client : IBenchNode
     {
         private readonly NodeIdentity _key;
         private readonly TlsCredentials _tls;
@@ -176,6 +233,10 @@ internal static class RendezvousLoadBenchmark
         }
 
         public RendezvousConnection Connection { get; }
+
+        public Task SendAsync(RendezvousMessage message) => Connection.TrySend(message) ? Task.CompletedTask : throw new InvalidOperationException("send queue full");
+
+        public Task<RendezvousMessage?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken) => Connection.ReceiveAsync(timeout, cancellationToken);
 
         public NodeId Id => _key.NodeId;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Burrow.Identity;
 using Burrow.Node;
+using Burrow.Rendezvous.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Burrow.Cli;
@@ -15,14 +16,19 @@ internal sealed class CliNode : IAsyncDisposable
 
     public BurrowNode Node { get; }
 
-    /// <summary>Loads the identity (<c>--identity</c>/<c>--ephemeral</c>), sets up logging (<c>--verbose</c>) and starts the node with <paramref name="configure"/>d options.</summary>
+    /// <summary>Loads the identity (<c>--identity</c>/<c>--ephemeral</c>), sets up logging (<c>--verbose</c>), picks the rendezvous transport (<c>--rendezvous-udp</c>) and starts the node with <paramref name="configure"/>d options.</summary>
     public static async Task<CliNode> StartAsync(ParseResult parse, Func<BurrowNodeOptions, BurrowNodeOptions> configure, CancellationToken cancellationToken)
     {
         var (identity, _, _) = await NodeFactory.LoadIdentityAsync(parse, cancellationToken);
         var logging = NodeFactory.Logging(parse);
         try
         {
-            var node = await BurrowNode.StartAsync(configure(new BurrowNodeOptions { Identity = identity, LoggerFactory = logging }), cancellationToken);
+            var options = new BurrowNodeOptions { Identity = identity, LoggerFactory = logging };
+            if (parse.GetValue(CommonOptions.RendezvousUdp))
+            {
+                options = options with { RendezvousClient = options.RendezvousClient with { Transport = RendezvousTransport.Datagram } };
+            }
+            var node = await BurrowNode.StartAsync(configure(options), cancellationToken);
             return new CliNode(identity, logging, node);
         }
         catch

@@ -24,6 +24,12 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> RendezvousUdp = new("--rendezvous-udp")
+    {
+        Description = "Reach rendezvous servers by datagram (UDP, same port) instead of TLS over TCP.",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
         Description = "Log what the node does, on stderr.",

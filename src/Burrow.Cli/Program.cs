@@ -21,6 +21,7 @@ var root = new RootCommand("Burrow: direct, encrypted TCP connections between pe
 root.Options.Add(CommonOptions.Json);
 root.Options.Add(CommonOptions.Identity);
 root.Options.Add(CommonOptions.Ephemeral);
+root.Options.Add(CommonOptions.RendezvousUdp);
 root.Options.Add(CommonOptions.Verbose);
 
 var parse = root.Parse(args);

@@ -26,8 +26,10 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
     [InlineData("rst1a", "sym1a", "punch", true, 5, 3)]     // birthday against an easy side that resets: the easy side sprays first
     [InlineData("home1a", "seq1a", "punch", true, 3, 3)]    // a sequential dialer offers the ports after the one its NAT just gave it
     [InlineData("seq1a", "home2a", "punch", true, 3, 3)]    // and so does a sequential listener in its answer
+    [InlineData("home1a", "home2a", "punch", false, 3, 3, true)]  // both nodes on the rendezvous by datagram, through their NATs' UDP mappings
+    [InlineData("home1a", "sym1a", "punch", true, 3, 3, true)]    // and the birthday punch signaled that way
     public async Task Peers_behind_lab_nats_connect_by_the_expected_strategy(string listenerHost, string dialerHost, string strategy, bool profiled,
-        int runs, int minimum)
+        int runs, int minimum, bool datagram = false)
     {
         var lab = fixture.Require();
         var ct = TestContext.Current.CancellationToken;
@@ -36,19 +38,20 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
         for (var run = 0; run < runs; run++)
         {
             string[] stun = profiled ? ["--stun", fixture.StunEndpoint] : [];
+            string[] udp = datagram ? ["--rendezvous-udp"] : [];
             await using var listener = BurrowCli.Run(lab, listenerHost, ["listen", "--rendezvous", fixture.RendezvousEndpoint,
-                "--relay", fixture.RelayEndpoint, "--ephemeral", "--json", .. stun]);
+                "--relay", fixture.RelayEndpoint, "--ephemeral", "--json", .. stun, .. udp]);
             var listening = await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
             await listener.WaitForEventAsync("registered", EventTimeout, cancellationToken: ct);
             var address = listening.Get("address")!;
 
             await using var dialer = BurrowCli.Run(lab, dialerHost, ["connect", address, "--rendezvous", fixture.RendezvousEndpoint,
-                "--timeout", "15", "--ephemeral", "--json", .. stun]);
+                "--timeout", "15", "--ephemeral", "--json", .. stun, .. udp]);
             var connected = await dialer.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
             var accepted = await listener.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
             var elapsed = double.Parse(connected.Get("elapsedMs")!, CultureInfo.InvariantCulture);
             times.Add(elapsed);
-            output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")} run {run + 1}: {connected.Get("strategy")} in {elapsed} ms, {connected.Get("local")} -> {connected.Get("remote")}");
+            output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")}{(datagram ? " (datagram rendezvous)" : "")} run {run + 1}: {connected.Get("strategy")} in {elapsed} ms, {connected.Get("local")} -> {connected.Get("remote")}");
 
             strategies.Add(connected.Get("strategy"));
             Assert.Equal(listening.Get("nodeId"), connected.Get("peer"));

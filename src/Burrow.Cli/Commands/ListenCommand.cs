@@ -124,10 +124,11 @@ internal static class ListenCommand
             reporter.Event(registered ? "registered" : "rendezvous_unreachable", new JsonObject
             {
                 ["rendezvous"] = client.Server.ToString(),
+                ["transport"] = client.Transport == RendezvousTransport.Datagram ? "udp" : "tls",
                 ["observed"] = client.ObservedEndPoint?.ToString(),
             });
             reporter.Say(registered
-                ? $"registered at rendezvous {client.Server} (seen from {client.ObservedEndPoint})"
+                ? $"registered at rendezvous {client.Server} over {(client.Transport == RendezvousTransport.Datagram ? "UDP" : "TLS")} (seen from {client.ObservedEndPoint})"
                 : $"[yellow]rendezvous {client.Server} not reachable yet[/]: still trying in the background");
         }
         PeerSession.ShowAddress(reporter, $"node {node.NodeId.ToShortString()}… listening on {string.Join(", ", node.ListenEndPoints)} — give this address to your peer", address.ToString());

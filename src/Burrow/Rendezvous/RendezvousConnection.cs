@@ -13,7 +13,7 @@ namespace Burrow.Rendezvous;
 /// framed by a <see cref="MessageStream"/> capped at <see cref="RendezvousCodec.MaxMessageSize"/>. Reads are
 /// one at a time; sends are queued (bounded) and written by one writer, so a slow reader never blocks a sender.
 /// </summary>
-internal sealed class RendezvousConnection : IAsyncDisposable
+internal sealed class RendezvousConnection : IRendezvousLink
 {
     private static readonly TimeSpan FlushOnClose = TimeSpan.FromSeconds(1);
     private readonly Socket _socket;

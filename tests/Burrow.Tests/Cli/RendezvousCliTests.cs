@@ -23,6 +23,28 @@ public sealed class RendezvousCliTests
         var registered = await listener.NextEventAsync("registered", ct);
         Assert.Equal(endpoint, registered["rendezvous"]!.GetValue<string>());
         Assert.StartsWith("127.0.0.1:", registered["observed"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("tls", registered["transport"]!.GetValue<string>());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Two_nodes_on_the_datagram_rendezvous_signal_each_other_and_connect_through_the_relay()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var rendezvous = CliProcess.Start("rendezvous", "--listen", "127.0.0.1:0", "--relay", "127.0.0.1:0", "--json", "--ephemeral");
+        var serving = await rendezvous.NextEventAsync("listening", ct);
+        var (endpoint, relay) = (serving["endpoint"]!.GetValue<string>(), serving["relay"]!.GetValue<string>());
+
+        await using var listener = CliProcess.Start("listen", "--bind", "127.0.0.1", "--rendezvous", endpoint, "--relay", relay, "--rendezvous-udp", "--json", "--ephemeral");
+        var address = (await listener.NextEventAsync("listening", ct))["address"]!.GetValue<string>();
+        var registered = await listener.NextEventAsync("registered", ct);
+        Assert.Equal("udp", registered["transport"]!.GetValue<string>());
+        Assert.StartsWith("127.0.0.1:", registered["observed"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // A relayed connect needs signals both ways (the request, the relay's token) through the rendezvous: here over UDP.
+        await using var dialer = CliProcess.Start("connect", address, "--rendezvous", endpoint, "--rendezvous-udp", "--strategy", "relay", "--json", "--ephemeral");
+        var connected = await dialer.NextEventAsync("connected", ct);
+        Assert.Equal("relay", connected["strategy"]!.GetValue<string>());
+        Assert.Equal("relay", (await listener.NextEventAsync("connected", ct))["strategy"]!.GetValue<string>());
     }
 
     [Fact(Timeout = 60_000)]

@@ -32,7 +32,7 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
     private readonly Lock _lock = new();
     private TaskCompletionSource _registered = NewRegistration();
     private TaskCompletionSource _clocked = NewRegistration(); // the current connection's first clock exchange
-    private RendezvousConnection? _connection;
+    private IRendezvousLink? _connection;
     private Action? _changed;
     private Task? _loop;
     private NodeAddress? _lastSent;
@@ -53,6 +53,9 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
 
     public SignalEndpoint Server { get; }
 
+    /// <summary>How this client reaches the server (<see cref="RendezvousClientOptions.Transport"/>).</summary>
+    public RendezvousTransport Transport => _options.Transport;
+
     /// <summary>True while the node is registered (connected, and the server accepted its address).</summary>
     public bool IsRegistered
     {
@@ -65,7 +68,7 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
         }
     }
 
-    /// <summary>The public endpoint of this client's TCP connection, as the server saw it (null before the first registration).</summary>
+    /// <summary>The public endpoint of this client's connection (TCP, or UDP for a datagram session), as the server saw it (null before the first registration).</summary>
     public IPEndPoint? ObservedEndPoint { get; private set; }
 
     /// <summary>The clock offset to the server (add it to the local clock) from the exchange with the shortest round trip, and that round trip.</summary>
@@ -133,7 +136,7 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
     /// <summary>Sends a signal through the server; false when not registered or the send queue is full. A failure to deliver is reported by <see cref="SignalFailed"/>.</summary>
     public bool TrySendSignal(NodeId target, ReadOnlyMemory<byte> payload)
     {
-        RendezvousConnection? connection;
+        IRendezvousLink? connection;
         lock (_lock)
         {
             connection = _registered.Task.IsCompleted ? _connection : null;
@@ -160,7 +163,7 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
     /// <summary>Registers the node's current address again (call after it was re-issued).</summary>
     public void AddressChanged()
     {
-        RendezvousConnection? connection;
+        IRendezvousLink? connection;
         lock (_lock)
         {
             connection = _connection;
@@ -172,7 +175,7 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
     }
 
     /// <summary>Registers the node's current address on <paramref name="connection"/> and remembers which one it was.</summary>
-    private void SendRegistration(RendezvousConnection connection)
+    private void SendRegistration(IRendezvousLink connection)
     {
         var address = _address();
         _lastSent = address;
@@ -214,8 +217,7 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
     /// <summary>One connection, from connect to loss; returns why it ended.</summary>
     private async Task<string> SessionAsync(Action registered, CancellationToken stop)
     {
-        var socket = await DialAsync(stop).ConfigureAwait(false);
-        var connection = await RendezvousConnection.EstablishAsync(socket, _credentials, TlsRole.Client, _options.ConnectTimeout, 16, stop).ConfigureAwait(false);
+        var connection = await EstablishAsync(stop).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             lock (_lock)
@@ -299,7 +301,7 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
         }
     }
 
-    private void OnRegistered(RendezvousConnection connection, Protocol.Registered registered)
+    private void OnRegistered(IRendezvousLink connection, Protocol.Registered registered)
     {
         var observedChanged = !Equals(ObservedEndPoint?.Address, registered.ObservedEndPoint.Address);
         ObservedEndPoint = registered.ObservedEndPoint;
@@ -316,15 +318,14 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
         Registered?.Invoke(this);
     }
 
-    private async Task KeepAliveAsync(RendezvousConnection connection, CancellationToken cancellationToken)
+    private async Task KeepAliveAsync(IRendezvousLink connection, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_options.PingInterval, _time);
-        ulong sequence = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                connection.TrySend(new Ping(sequence++));
+                // The keep-alive: its reply proves the server is there and refreshes the clock offset.
                 connection.TrySend(new TimeRequest(_time.GetUtcNow()));
                 if (!ReferenceEquals(_address(), _lastSent))
                 {
@@ -338,19 +339,26 @@ public sealed class RendezvousClient : IReachabilitySource, ISignalingChannel
         }
     }
 
-    private async Task<Socket> DialAsync(CancellationToken stop)
+    /// <summary>A new link to the server over the configured transport, within the connect timeout.</summary>
+    private async Task<IRendezvousLink> EstablishAsync(CancellationToken stop)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
         timeout.CancelAfter(_options.ConnectTimeout);
         try
         {
             var addresses = IPAddress.TryParse(Server.Host, out var ip) ? [ip] : await Dns.GetHostAddressesAsync(Server.Host, timeout.Token).ConfigureAwait(false);
+            if (_options.Transport == RendezvousTransport.Datagram)
+            {
+                var address = addresses.FirstOrDefault() ?? throw new SocketException((int)SocketError.HostNotFound);
+                return await DatagramLink.EstablishAsync(new IPEndPoint(address, Server.Port), _credentials.Identity, _options.ConnectTimeout, _time, stop).ConfigureAwait(false);
+            }
             SocketException? last = null;
             foreach (var address in addresses)
             {
                 try
                 {
-                    return await TcpDialer.ConnectAsync(new IPEndPoint(address, Server.Port), timeout.Token).ConfigureAwait(false);
+                    var socket = await TcpDialer.ConnectAsync(new IPEndPoint(address, Server.Port), timeout.Token).ConfigureAwait(false);
+                    return await RendezvousConnection.EstablishAsync(socket, _credentials, TlsRole.Client, _options.ConnectTimeout, 16, stop).ConfigureAwait(false);
                 }
                 catch (SocketException e)
                 {

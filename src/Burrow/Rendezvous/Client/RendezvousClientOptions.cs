@@ -3,10 +3,13 @@ namespace Burrow.Rendezvous.Client;
 /// <summary>Timing of a node's rendezvous connection. Every property has a working default.</summary>
 public sealed record RendezvousClientOptions
 {
-    /// <summary>TCP connect and TLS handshake together.</summary>
+    /// <summary>TLS over TCP (the default), or a datagram session over UDP.</summary>
+    public RendezvousTransport Transport { get; init; } = RendezvousTransport.Tls;
+
+    /// <summary>TCP connect and TLS handshake together (or the datagram join).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often to send a keep-alive (and re-measure the clock offset).</summary>
+    /// <summary>How often to send a keep-alive: a time request, whose reply also re-measures the clock offset.</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(25);
 
     /// <summary>Nothing from the server for this long (pongs included) means it is gone: reconnect.</summary>

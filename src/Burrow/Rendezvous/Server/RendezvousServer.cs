@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace Burrow.Rendezvous.Server;
 
 /// <summary>
-/// A rendezvous server, embeddable in any process: nodes keep one TLS connection to it, proving their node
-/// key; it tells each node its observed public endpoint and the time, and forwards opaque signals between
+/// A rendezvous server, embeddable in any process: nodes keep one TLS connection to it, or a datagram session
+/// on the same port (<see cref="DatagramEndpoint"/>), proving their node key; it tells each node its observed public endpoint and the time, and forwards opaque signals between
 /// registered nodes. State is in memory, one small entry per connected node, gone when the node disconnects,
 /// its address expires, or it stops sending. Dispose it to stop.
 /// </summary>
@@ -22,12 +22,13 @@ public sealed class RendezvousServer : IAsyncDisposable
     private readonly NodeIdentity _identity;
     private readonly bool _ownsIdentity;
     private readonly TlsCredentials _credentials;
-    private readonly ConcurrentDictionary<NodeId, Session> _registry = new();
+    private readonly NodeRegistry _registry;
     private readonly ConcurrentDictionary<Task, byte> _sessions = new();
     private readonly SemaphoreSlim _handshakeSlots;
     private readonly RendezvousMetrics _metrics;
     private readonly ILogger _logger;
     private NodeListener? _listener;
+    private DatagramEndpoint? _datagram;
     private int _disposed;
 
     private RendezvousServer(RendezvousServerOptions options)
@@ -38,7 +39,8 @@ public sealed class RendezvousServer : IAsyncDisposable
         _credentials = new TlsCredentials(_identity, options.TimeProvider);
         _handshakeSlots = new SemaphoreSlim(options.MaxPendingHandshakes);
         _logger = options.LoggerFactory.CreateLogger<RendezvousServer>();
-        _metrics = new RendezvousMetrics(options.MeterFactory, () => _registry.Count);
+        _metrics = new RendezvousMetrics(options.MeterFactory, () => _registry?.Count ?? 0);
+        _registry = new NodeRegistry(options, _metrics, _logger);
     }
 
     /// <summary>The server's node id (its TLS key).</summary>
@@ -50,26 +52,49 @@ public sealed class RendezvousServer : IAsyncDisposable
     /// <summary>Nodes registered now.</summary>
     public int RegisteredCount => _registry.Count;
 
-    public static Task<RendezvousServer> StartAsync(RendezvousServerOptions options, CancellationToken cancellationToken)
+    public static async Task<RendezvousServer> StartAsync(RendezvousServerOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
         var server = new RendezvousServer(options);
         try
         {
-            server._listener = NodeListener.Start(options.Listen, 1024, server.OnAccepted, server._logger);
+            for (var attempt = 0; ; attempt++)
+            {
+                server._listener = NodeListener.Start(options.Listen, 1024, server.OnAccepted, server._logger);
+                if (!options.Datagram)
+                {
+                    break;
+                }
+                try
+                {
+                    var udp = new IPEndPoint(options.Listen.Address, server._listener.LocalEndPoint.Port);
+                    server._datagram = DatagramEndpoint.Start(udp, server._registry, options, server._metrics, server._logger);
+                    break;
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && options.Listen.Port == 0 && attempt < 8)
+                {
+                    // The OS picked a TCP port whose UDP twin is taken: pick again.
+                    await server._listener.DisposeAsync().ConfigureAwait(false);
+                    server._listener = null;
+                }
+            }
         }
         catch
         {
+            if (server._listener is not null)
+            {
+                await server._listener.DisposeAsync().ConfigureAwait(false);
+            }
             server.DisposeCredentials();
             throw;
         }
         RendezvousServerLog.Started(server._logger, server.NodeId.ToString(), server.LocalEndPoint.ToString());
-        return Task.FromResult(server);
+        return server;
     }
 
     /// <summary>True when a node with that id is registered now.</summary>
-    public bool IsRegistered(NodeId node) => _registry.ContainsKey(node);
+    public bool IsRegistered(NodeId node) => _registry.Contains(node);
 
     private Task OnAccepted(Socket socket, CancellationToken stopping)
     {
@@ -104,21 +129,21 @@ public sealed class RendezvousServer : IAsyncDisposable
         }
         await using (connection.ConfigureAwait(false))
         {
-            Session? session = null;
+            StreamSession? session = null;
             try
             {
                 var first = await connection.ReceiveAsync(_options.RegistrationTimeout, stopping).ConfigureAwait(false);
-                if (first is not Protocol.Register register)
+                session = new StreamSession(connection);
+                if (first is not Protocol.Register)
                 {
-                    Refuse(connection, RegisterRefusal.NotRegistered, "the first message was not a registration");
+                    _registry.RefuseUnregistered(session);
                     return;
                 }
-                session = new Session(connection);
-                if (!Register(session, register))
+                var serving = _registry.Handle(session, first);
+                while (serving && await connection.ReceiveAsync(_options.IdleTimeout, stopping).ConfigureAwait(false) is { } message)
                 {
-                    return;
+                    serving = _registry.Handle(session, message);
                 }
-                await ServeAsync(session, stopping).ConfigureAwait(false);
             }
             catch (Exception e) when (e is ProtocolViolationException or TimeoutException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
             {
@@ -126,100 +151,12 @@ public sealed class RendezvousServer : IAsyncDisposable
             }
             finally
             {
-                if (session is not null && _registry.TryRemove(new KeyValuePair<NodeId, Session>(session.NodeId, session)))
+                if (session is not null && _registry.Remove(session))
                 {
                     RendezvousServerLog.Closed(_logger, remote, "unregistered");
                 }
             }
         }
-    }
-
-    private async Task ServeAsync(Session session, CancellationToken stopping)
-    {
-        var connection = session.Connection;
-        while (await connection.ReceiveAsync(_options.IdleTimeout, stopping).ConfigureAwait(false) is { } message)
-        {
-            var now = _options.TimeProvider.GetUtcNow();
-            switch (message)
-            {
-                case SignalTo signal:
-                    Forward(session, signal, now);
-                    break;
-                case TimeRequest request:
-                    connection.TrySend(new TimeReply(request.ClientSent, now, _options.TimeProvider.GetUtcNow()));
-                    break;
-                case Ping ping:
-                    connection.TrySend(new Pong(ping.Value));
-                    break;
-                case Protocol.Register again when !Register(session, again):
-                    return;
-                case Protocol.Register or Pong:
-                    break;
-                default:
-                    throw new ProtocolViolationException("rendezvous_unexpected", $"A node sent a server's message ({message.Type}).");
-            }
-        }
-    }
-
-    /// <summary>Checks a registration; accepted, the session becomes the node's (replacing an older one) and is told what the server sees.</summary>
-    private bool Register(Session session, Protocol.Register register)
-    {
-        var now = _options.TimeProvider.GetUtcNow();
-        var connection = session.Connection;
-        if (!NodeAddress.TryFromRecord(register.AddressRecord.Span, out var address, out _))
-        {
-            return Refuse(connection, RegisterRefusal.BadAddress, "the address does not decode or verify");
-        }
-        if (address.NodeId != connection.RemoteId)
-        {
-            // Nobody registers another node's id: the address must be signed by the key proven over TLS.
-            return Refuse(connection, RegisterRefusal.KeyMismatch, $"the address is {address.NodeId.ToShortString()}…'s, not the TLS peer's");
-        }
-        if (address.CheckValidity(now) != AddressError.None)
-        {
-            return Refuse(connection, RegisterRefusal.Expired, "the address has expired or is not valid yet");
-        }
-        session.ExpiresAt = address.ExpiresAt;
-        var replaced = _registry.GetOrAdd(session.NodeId, session);
-        if (!ReferenceEquals(replaced, session))
-        {
-            _registry[session.NodeId] = session; // the node came back on a new connection: the old one is stale
-            replaced.Connection.Abort();
-        }
-        connection.TrySend(new Registered(connection.RemoteEndPoint, now));
-        _metrics.Registration("accepted");
-        RendezvousServerLog.Registered(_logger, session.NodeId.ToShortString(), connection.RemoteEndPoint.ToString());
-        return true;
-    }
-
-    private void Forward(Session from, SignalTo signal, DateTimeOffset now)
-    {
-        var forwarded = new ForwardedSignal(from.NodeId, signal.Target, signal.Payload);
-        forwarded = _options.SignalRewriter?.Invoke(forwarded) ?? forwarded;
-        string result;
-        if (!_registry.TryGetValue(forwarded.Target, out var target) || now > target.ExpiresAt)
-        {
-            result = "unknown_peer";
-            from.Connection.TrySend(new SignalFailed(signal.Target, SignalFailure.UnknownPeer));
-        }
-        else if (!target.Connection.TrySend(new SignalFrom(forwarded.Source, forwarded.Payload)))
-        {
-            result = "peer_busy";
-            from.Connection.TrySend(new SignalFailed(signal.Target, SignalFailure.PeerBusy));
-        }
-        else
-        {
-            result = "forwarded";
-        }
-        _metrics.Signal(result);
-    }
-
-    private bool Refuse(RendezvousConnection connection, RegisterRefusal reason, string why)
-    {
-        connection.TrySend(new RegisterRefused(reason));
-        _metrics.Registration(reason.ToString().ToLowerInvariant());
-        RendezvousServerLog.Refused(_logger, connection.RemoteId.ToShortString(), connection.RemoteEndPoint.ToString(), why);
-        return false;
     }
 
     public async ValueTask DisposeAsync()
@@ -232,10 +169,11 @@ public sealed class RendezvousServer : IAsyncDisposable
         {
             await _listener.DisposeAsync().ConfigureAwait(false); // cancels every session's token
         }
-        foreach (var session in _registry.Values)
+        if (_datagram is not null)
         {
-            session.Connection.Abort();
+            await _datagram.DisposeAsync().ConfigureAwait(false);
         }
+        _registry.AbortAll();
         await Task.WhenAll(_sessions.Keys).ConfigureAwait(false);
         DisposeCredentials();
         _metrics.Dispose();
@@ -251,13 +189,19 @@ public sealed class RendezvousServer : IAsyncDisposable
         }
     }
 
-    /// <summary>What the server keeps per registered node: its connection and when its address expires.</summary>
-    private sealed class Session(RendezvousConnection connection)
+    /// <summary>A node on a TLS connection: what the registry keeps of it.</summary>
+    private sealed class StreamSession(RendezvousConnection connection) : INodeLink
     {
         public RendezvousConnection Connection { get; } = connection;
 
         public NodeId NodeId => Connection.RemoteId;
 
-        public DateTimeOffset ExpiresAt { get; set; }
+        public IPEndPoint RemoteEndPoint => Connection.RemoteEndPoint;
+
+        public DateTimeOffset ExpiresAt { get; set; } = DateTimeOffset.MinValue;
+
+        public bool TrySend(RendezvousMessage message) => Connection.TrySend(message);
+
+        public void Abort() => Connection.Abort();
     }
 }

@@ -15,6 +15,12 @@ public sealed record RendezvousServerOptions
     /// <summary>The server's own node key (the caller keeps ownership); null: a fresh one for this run.</summary>
     public NodeIdentity? Identity { get; init; }
 
+    /// <summary>
+    /// Also take nodes by datagram (UDP, on the same port as the TLS listener): a few hundred bytes per node and
+    /// no socket each, for servers with very many nodes. On by default.
+    /// </summary>
+    public bool Datagram { get; init; } = true;
+
     /// <summary>One TLS handshake.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

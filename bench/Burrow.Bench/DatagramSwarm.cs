@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Burrow.Addressing;
+using Burrow.Identity;
+using Burrow.Rendezvous.Datagram;
+using Burrow.Rendezvous.Protocol;
+
+namespace Burrow.Bench;
+
+/// <summary>
+/// Many nodes joined to a rendezvous by datagram from one process, sharing a few UDP sockets (a process here
+/// may open 20,000 descriptors, a socket per node would not reach 100,000). Each node speaks the real protocol —
+/// hello, challenge, signed join, sealed and acknowledged messages — with the library's codec and channel; a
+/// message unacknowledged for a second is sent again.
+/// </summary>
+internal sealed class DatagramSwarm : IAsyncDisposable
+{
+    private static readonly TimeSpan Resend = TimeSpan.FromSeconds(1);
+    private readonly IPEndPoint _server;
+    private readonly Socket[] _sockets;
+    private readonly ConcurrentDictionary<ulong, SwarmNode> _nodes = new();
+    private readonly ConcurrentDictionary<UInt128, TaskCompletionSource<byte[]>> _challenges = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task[] _loops;
+    private readonly DelayedAcks _acks = new(TimeProvider.System);
+
+    public DatagramSwarm(IPEndPoint server, int sockets)
+    {
+        _server = server;
+        _sockets = [.. Enumerable.Range(0, sockets).Select(_ => NewSocket())];
+        _loops = [.. _sockets.Select(ReceiveLoopAsync)];
+    }
+
+    private Socket NewSocket()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
+        socket.Connect(_server);
+        return socket;
+    }
+
+    /// <summary>Registrations begun again because the server had dropped the session (overloaded, a join took too long).</summary>
+    public int Retries => Volatile.Read(ref _retries);
+
+    private int _retries;
+
+    /// <summary>Joins and registers one new node (a fresh key), again if the server resets the session.</summary>
+    public async Task<SwarmNode> RegisterAsync(int index)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryRegisterAsync(index);
+            }
+            catch (ResetException) when (attempt < 5)
+            {
+                Interlocked.Increment(ref _retries);
+            }
+        }
+    }
+
+    private async Task<SwarmNode> TryRegisterAsync(int index)
+    {
+        using var key = NodeIdentity.Create();
+        var socket = _sockets[index % _sockets.Length];
+        var nonce = RandomNumberGenerator.GetBytes(DatagramPacket.NonceSize);
+        var waiting = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _challenges[new UInt128(BitConverter.ToUInt64(nonce, 0), BitConverter.ToUInt64(nonce, 8))] = waiting;
+        var challenge = await RepeatAsync(socket, DatagramPacket.Hello(nonce), waiting.Task);
+        DatagramPacket.ReadChallenge(challenge, out _, out var issued, out var cookieSpan, out var serverKeySpan);
+        var (cookie, serverKey) = (cookieSpan.ToArray(), serverKeySpan.ToArray());
+        using var ephemeral = DatagramKeys.NewEphemeral();
+        var clientKey = DatagramKeys.PublicKey(ephemeral);
+        DatagramKeys.TryAgree(ephemeral, serverKey, out var secret);
+        var keys = DatagramKeys.Derive(secret, cookie, key.NodeId);
+        var node = new SwarmNode(this, socket, new DatagramChannel(keys, isServer: false), key.NodeId);
+        _nodes[keys.Session] = node;
+        var signature = key.Sign(DatagramKeys.Transcript(nonce, issued, cookie, serverKey, clientKey));
+        await RepeatAsync(socket, DatagramPacket.Join(nonce, issued, cookie, clientKey, key.PublicKey.Compressed.Span, signature), node.Welcomed);
+        var address = NodeAddress.Issue(key, new NodeAddressContent
+        {
+            Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Loopback, ListenPort = 9 }],
+            IssuedAt = DateTimeOffset.UtcNow,
+        });
+        try
+        {
+            await node.SendAsync(new Register(address.Record));
+            if (await node.ReceiveAsync(TimeSpan.FromSeconds(30), default) is not Registered)
+            {
+                throw new InvalidOperationException("not registered");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"no registration in 30 s; the node saw {node.Describe()}");
+        }
+        catch (Exception e) when (node.WasReset && e is not ResetException)
+        {
+            throw new ResetException();
+        }
+        finally
+        {
+            if (node.WasReset)
+            {
+                _nodes.TryRemove(keys.Session, out _);
+            }
+        }
+        node.KeepAlive = KeepAliveAsync(node);
+        return node;
+    }
+
+    /// <summary>A time request every 25 s (jittered), as a real node sends, so that the server keeps the node.</summary>
+    private async Task KeepAliveAsync(SwarmNode node)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(20 + (Random.Shared.NextDouble() * 10)), _stop.Token);
+                node.Request(new TimeRequest(DateTimeOffset.UtcNow)); // what a node sends each 25 s: a time request
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or ResetException)
+        {
+            // stopping, or the node was dropped (the benchmark reports the server's count)
+        }
+    }
+
+    private async Task RepeatAsync(Socket socket, byte[] packet, Task answered)
+    {
+        for (var attempt = 0; attempt < 30; attempt++)
+        {
+            Send(socket, packet);
+            try
+            {
+                await answered.WaitAsync(Resend);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                // not answered yet: send again
+            }
+        }
+        throw new TimeoutException("the rendezvous did not answer");
+    }
+
+    private async Task<T> RepeatAsync<T>(Socket socket, byte[] packet, Task<T> answered)
+    {
+        for (var attempt = 0; attempt < 30; attempt++)
+        {
+            Send(socket, packet);
+            try
+            {
+                return await answered.WaitAsync(Resend);
+            }
+            catch (TimeoutException)
+            {
+                // not answered yet: send again
+            }
+        }
+        throw new TimeoutException("the rendezvous did not answer");
+    }
+
+    internal void Send(Socket socket, byte[] packet)
+    {
+        try
+        {
+            socket.Send(packet);
+        }
+        catch (ObjectDisposedException)
+        {
+            // stopping
+        }
+        catch (SocketException)
+        {
+            // lost like any datagram: resent
+        }
+    }
+
+    private async Task ReceiveLoopAsync(Socket socket)
+    {
+        await Task.Yield();
+        var buffer = new byte[DatagramPacket.MaxSize + 1];
+        while (!_stop.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            var packet = buffer.AsSpan(0, length);
+            if (!DatagramPacket.TryReadKind(packet, out var kind))
+            {
+                continue;
+            }
+            if (kind == DatagramKind.Challenge)
+            {
+                var nonce = packet.Slice(DatagramPacket.HeaderSize, DatagramPacket.NonceSize);
+                if (_challenges.TryRemove(new UInt128(BitConverter.ToUInt64(nonce[..8]), BitConverter.ToUInt64(nonce[8..])), out var waiting))
+                {
+                    waiting.TrySetResult(packet.ToArray());
+                }
+            }
+            else if (kind == DatagramKind.Data && _nodes.TryGetValue(DatagramPacket.ReadSession(packet), out var node))
+            {
+                node.OnPacket(packet);
+            }
+            else if (kind == DatagramKind.Reset && _nodes.TryGetValue(DatagramPacket.ReadSession(packet), out var reset))
+            {
+                reset.OnReset();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        foreach (var socket in _sockets)
+        {
+            socket.Dispose();
+        }
+        await Task.WhenAll(_loops);
+        await Task.WhenAll(_nodes.Values.Select(n => n.KeepAlive ?? Task.CompletedTask));
+        _acks.Dispose();
+        _stop.Dispose();
+    }
+
+    /// <summary>One simulated node: its session and the messages the server sent it.</summary>
+    internal sealed class SwarmNode(DatagramSwarm swarm, Socket socket, DatagramChannel channel, NodeId id) : IAckOwner
+    {
+        private int _ackQueued;
+        private readonly TaskCompletionSource<bool> _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Channel<RendezvousMessage> _inbound = Channel.CreateUnbounded<RendezvousMessage>();
+        private readonly ConcurrentDictionary<ulong, TaskCompletionSource> _unacknowledged = new();
+
+        public NodeId Id { get; } = id;
+
+        public Task<bool> Welcomed => _welcomed.Task;
+
+        public Task? KeepAlive { get; set; }
+
+        /// <summary>The server said it has no such session.</summary>
+        public bool WasReset { get; private set; }
+
+        public void OnReset()
+        {
+            WasReset = true;
+            _inbound.Writer.TryComplete(new ResetException());
+            foreach (var waiting in _unacknowledged.Values)
+            {
+                waiting.TrySetException(new ResetException());
+            }
+        }
+
+        /// <summary>Sends a request once (a keep-alive: its answer is not awaited).</summary>
+        public void Request(RendezvousMessage message) => swarm.Send(socket, channel.SealControl(DatagramContent.Request, RendezvousCodec.Encode(message), out _));
+
+        bool IAckOwner.TryMarkQueued() => Interlocked.CompareExchange(ref _ackQueued, 1, 0) == 0;
+
+        void IAckOwner.FlushAck()
+        {
+            Volatile.Write(ref _ackQueued, 0);
+            if (channel.AckOwed)
+            {
+                swarm.Send(socket, channel.Ack());
+            }
+        }
+
+        /// <summary>Sends a message and waits for the server's acknowledgement, resending each second.</summary>
+        public async Task SendAsync(RendezvousMessage message)
+        {
+            var packet = channel.SealMessage(RendezvousCodec.Encode(message), out var sequence);
+            var acknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _unacknowledged[sequence] = acknowledged;
+            await swarm.RepeatAsync(socket, packet, acknowledged.Task);
+        }
+
+        public async Task<RendezvousMessage?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            return await _inbound.Reader.ReadAsync(deadline.Token);
+        }
+
+        private readonly ConcurrentDictionary<string, int> _seen = new();
+
+        public string Describe() => string.Join(", ", _seen.Select(s => $"{s.Key} {s.Value}"));
+
+        public void OnPacket(ReadOnlySpan<byte> packet)
+        {
+            var delivered = new List<byte[]>(1);
+            var result = channel.Open(packet, delivered, out var opened);
+            _seen.AddOrUpdate($"{result}/{opened.Content}", 1, (_, n) => n + 1);
+            if (result is OpenResult.Invalid or OpenResult.TooEarly)
+            {
+                return;
+            }
+            foreach (var (sequence, waiting) in _unacknowledged)
+            {
+                if (sequence <= opened.Acknowledged && _unacknowledged.TryRemove(sequence, out _))
+                {
+                    waiting.TrySetResult();
+                }
+            }
+            if (result != OpenResult.Control)
+            {
+                swarm._acks.Owe(this);
+            }
+            else if (opened.Content == DatagramContent.Welcome)
+            {
+                _welcomed.TrySetResult(true);
+            }
+            foreach (var frame in delivered)
+            {
+                if (RendezvousCodec.TryDecode(frame, out var message, out _))
+                {
+                    _inbound.Writer.TryWrite(message);
+                }
+            }
+        }
+    }
+
+    private sealed class ResetException() : Exception("the rendezvous reset the session");
+}

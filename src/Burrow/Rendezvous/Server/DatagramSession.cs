@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Sockets;
+using Burrow.Identity;
+using Burrow.Rendezvous.Datagram;
+using Burrow.Rendezvous.Protocol;
+
+namespace Burrow.Rendezvous.Server;
+
+/// <summary>
+/// What the server keeps of a node joined by datagram — a few hundred bytes, no socket and no task: its id,
+/// the address its packets come from (updated when an authentic packet comes from a new one, e.g. after its
+/// NAT rebinds), the session's keys and sequence state, and the packets waiting for its acknowledgement.
+/// </summary>
+internal sealed class DatagramSession : INodeLink, IAckOwner
+{
+    private readonly DatagramEndpoint _endpoint;
+    private readonly TimeSpan _roundTrip;
+    private Retransmitter? _retransmitter;
+    private IPEndPoint? _remote;
+    private long _lastHeard;
+    private int _ended;
+    private int _ackQueued;
+
+    public DatagramSession(DatagramEndpoint endpoint, NodeId node, SessionKeys keys, SocketAddress address, TimeSpan roundTrip, long now)
+    {
+        _endpoint = endpoint;
+        NodeId = node;
+        Channel = new DatagramChannel(keys, isServer: true);
+        Address = address;
+        _roundTrip = roundTrip;
+        Joined = now;
+        _lastHeard = now;
+    }
+
+    public NodeId NodeId { get; }
+
+    public DatagramChannel Channel { get; }
+
+    /// <summary>Where the node's packets come from (a copy the session owns).</summary>
+    public SocketAddress Address { get; private set; }
+
+    public IPEndPoint RemoteEndPoint => _remote ??= Normalize((IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(Address));
+
+    public DateTimeOffset ExpiresAt { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>When the session was made (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+    public long Joined { get; }
+
+    /// <summary>When the node's last authentic packet came (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+    public long LastHeard => Volatile.Read(ref _lastHeard);
+
+    /// <summary>An authentic packet came from <paramref name="from"/> at <paramref name="now"/>.</summary>
+    public void Heard(SocketAddress from, long now)
+    {
+        Volatile.Write(ref _lastHeard, now);
+        if (!from.Equals(Address))
+        {
+            lock (Channel)
+            {
+                Address = DatagramEndpoint.Copy(from);
+                _remote = null;
+            }
+        }
+    }
+
+    /// <summary>True once the session ended (refused, replaced, silent, or the server is stopping).</summary>
+    public bool Ended => Volatile.Read(ref _ended) != 0;
+
+    public bool TrySend(RendezvousMessage message)
+    {
+        if (Ended)
+        {
+            return false;
+        }
+        Retransmitter retransmitter;
+        lock (Channel)
+        {
+            retransmitter = _retransmitter ??= NewRetransmitter();
+        }
+        var frame = RendezvousCodec.Encode(message);
+        _endpoint.Touch(this);
+        return retransmitter.TrySend(() =>
+        {
+            var packet = Channel.SealMessage(frame, out var sequence);
+            return (sequence, packet);
+        });
+    }
+
+    /// <summary>The node received every message up to <paramref name="sequence"/>.</summary>
+    public void Acknowledged(ulong sequence) => Volatile.Read(ref _retransmitter)?.AcknowledgeUpTo(sequence);
+
+    bool IAckOwner.TryMarkQueued() => Interlocked.CompareExchange(ref _ackQueued, 1, 0) == 0;
+
+    void IAckOwner.FlushAck()
+    {
+        Volatile.Write(ref _ackQueued, 0);
+        if (!Ended && Channel.AckOwed)
+        {
+            _endpoint.Touch(this);
+            _endpoint.Send(Channel.Ack(), Address);
+        }
+    }
+
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            return;
+        }
+        _endpoint.Remove(this);
+        Volatile.Read(ref _retransmitter)?.Dispose();
+    }
+
+    private Retransmitter NewRetransmitter()
+    {
+        var retransmitter = new Retransmitter(_endpoint.Time, packet => _endpoint.Send(packet, Address), () => _endpoint.Unacknowledged(this), _endpoint.SendQueueLength);
+        retransmitter.SetRoundTrip(_roundTrip);
+        return retransmitter;
+    }
+
+    private static IPEndPoint Normalize(IPEndPoint endpoint) =>
+        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
+}

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using Burrow.Addressing;
+using Burrow.Identity;
+using Burrow.Rendezvous.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Burrow.Rendezvous.Server;
+
+/// <summary>
+/// The registered nodes and what the server does with their messages, whichever transport brought them:
+/// registration (the address must be signed by the key the session proved), the time service, keep-alives,
+/// and forwarding signals to another registered node. One entry per node; a newer session replaces an older one.
+/// </summary>
+internal sealed class NodeRegistry(RendezvousServerOptions options, RendezvousMetrics metrics, ILogger logger)
+{
+    private readonly ConcurrentDictionary<NodeId, INodeLink> _nodes = new();
+
+    public int Count => _nodes.Count;
+
+    public bool Contains(NodeId node) => _nodes.ContainsKey(node);
+
+    /// <summary>True when <paramref name="link"/> is the node's registered session now.</summary>
+    public bool IsCurrent(INodeLink link) => _nodes.TryGetValue(link.NodeId, out var current) && ReferenceEquals(current, link);
+
+    /// <summary>
+    /// Handles one message from a node; false when the session must end (a refused registration). A message
+    /// only a server sends is a <see cref="ProtocolViolationException"/>.
+    /// </summary>
+    public bool Handle(INodeLink link, RendezvousMessage message)
+    {
+        var now = options.TimeProvider.GetUtcNow();
+        switch (message)
+        {
+            case Register register:
+                return Register(link, register, now);
+            case Pong:
+                return true;
+            case TimeRequest or SignalTo when link.ExpiresAt == DateTimeOffset.MinValue:
+                return RefuseUnregistered(link);
+            case Ping or TimeRequest when TryAnswer(message, out var answer):
+                link.TrySend(answer);
+                return true;
+            case SignalTo signal:
+                Forward(link, signal, now);
+                return true;
+            default:
+                throw new ProtocolViolationException("rendezvous_unexpected", $"A node sent a server's message ({message.Type}).");
+        }
+    }
+
+    /// <summary>The answer to a request answered at once and safe to repeat (a ping, a time request); false for any other message.</summary>
+    public bool TryAnswer(RendezvousMessage request, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RendezvousMessage? answer)
+    {
+        answer = request switch
+        {
+            Ping ping => new Pong(ping.Value),
+            TimeRequest time => new TimeReply(time.ClientSent, options.TimeProvider.GetUtcNow(), options.TimeProvider.GetUtcNow()),
+            _ => null,
+        };
+        return answer is not null;
+    }
+
+    /// <summary>Refuses a session whose first request was not a registration; false (end it).</summary>
+    public bool RefuseUnregistered(INodeLink link) => Refuse(link, RegisterRefusal.NotRegistered, "the first message was not a registration");
+
+    /// <summary>Removes the node's entry if it is still <paramref name="link"/>'s; true if it was.</summary>
+    public bool Remove(INodeLink link) => _nodes.TryRemove(new KeyValuePair<NodeId, INodeLink>(link.NodeId, link));
+
+    /// <summary>Ends every registered session (the server is stopping).</summary>
+    public void AbortAll()
+    {
+        foreach (var link in _nodes.Values)
+        {
+            link.Abort();
+        }
+    }
+
+    /// <summary>Checks a registration; accepted, the session becomes the node's (replacing an older one) and is told what the server sees.</summary>
+    private bool Register(INodeLink link, Register register, DateTimeOffset now)
+    {
+        if (!NodeAddress.TryFromRecord(register.AddressRecord.Span, out var address, out _))
+        {
+            return Refuse(link, RegisterRefusal.BadAddress, "the address does not decode or verify");
+        }
+        if (address.NodeId != link.NodeId)
+        {
+            // Nobody registers another node's id: the address must be signed by the key the session proved.
+            return Refuse(link, RegisterRefusal.KeyMismatch, $"the address is {address.NodeId.ToShortString()}…'s, not the session's");
+        }
+        if (address.CheckValidity(now) != AddressError.None)
+        {
+            return Refuse(link, RegisterRefusal.Expired, "the address has expired or is not valid yet");
+        }
+        link.ExpiresAt = address.ExpiresAt;
+        var replaced = _nodes.GetOrAdd(link.NodeId, link);
+        if (!ReferenceEquals(replaced, link))
+        {
+            _nodes[link.NodeId] = link; // the node came back on a new session: the old one is stale
+            replaced.Abort();
+        }
+        link.TrySend(new Registered(link.RemoteEndPoint, now));
+        metrics.Registration("accepted");
+        RendezvousServerLog.Registered(logger, link.NodeId.ToShortString(), link.RemoteEndPoint.ToString());
+        return true;
+    }
+
+    private void Forward(INodeLink from, SignalTo signal, DateTimeOffset now)
+    {
+        var forwarded = new ForwardedSignal(from.NodeId, signal.Target, signal.Payload);
+        forwarded = options.SignalRewriter?.Invoke(forwarded) ?? forwarded;
+        string result;
+        if (!_nodes.TryGetValue(forwarded.Target, out var target) || now > target.ExpiresAt)
+        {
+            result = "unknown_peer";
+            from.TrySend(new SignalFailed(signal.Target, SignalFailure.UnknownPeer));
+        }
+        else if (!target.TrySend(new SignalFrom(forwarded.Source, forwarded.Payload)))
+        {
+            result = "peer_busy";
+            from.TrySend(new SignalFailed(signal.Target, SignalFailure.PeerBusy));
+        }
+        else
+        {
+            result = "forwarded";
+        }
+        metrics.Signal(result);
+    }
+
+    private bool Refuse(INodeLink link, RegisterRefusal reason, string why)
+    {
+        link.TrySend(new RegisterRefused(reason));
+        metrics.Registration(reason.ToString().ToLowerInvariant());
+        RendezvousServerLog.Refused(logger, link.NodeId.ToShortString(), link.RemoteEndPoint.ToString(), why);
+        return false;
+    }
+}

@@ -1,0 +1,209 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Burrow.Addressing;
+using Burrow.Connect;
+using Burrow.Identity;
+using Burrow.Rendezvous;
+using Burrow.Rendezvous.Client;
+using Burrow.Rendezvous.Datagram;
+using Burrow.Rendezvous.Protocol;
+using Burrow.Rendezvous.Server;
+using Burrow.Transport;
+
+namespace Burrow.Tests.Rendezvous.Datagram;
+
+/// <summary>Nodes joined to a rendezvous by datagram, on loopback, next to nodes on TLS.</summary>
+public sealed class DatagramRendezvousTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly NodeIdentity _alice = NodeIdentity.Create();
+    private readonly NodeIdentity _bob = NodeIdentity.Create();
+
+    public ValueTask DisposeAsync()
+    {
+        _alice.Dispose();
+        _bob.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static NodeAddress AddressOf(NodeIdentity key) => ReverseRequestTests.AddressOf(key, DateTimeOffset.UtcNow, 4000);
+
+    private static Task<DatagramLink> JoinAsync(RendezvousServer server, NodeIdentity identity, CancellationToken ct) =>
+        DatagramLink.EstablishAsync(server.LocalEndPoint, identity, Wait, TimeProvider.System, ct);
+
+    private static async Task<T> ReceiveAsync<T>(IRendezvousLink link, CancellationToken ct)
+        where T : RendezvousMessage => Assert.IsType<T>(await link.ReceiveAsync(Wait, ct));
+
+    private static async Task<DatagramLink> RegisterAsync(RendezvousServer server, NodeIdentity identity, CancellationToken ct)
+    {
+        var link = await JoinAsync(server, identity, ct);
+        Assert.True(link.TrySend(new Register(AddressOf(identity).Record)));
+        await ReceiveAsync<Registered>(link, ct);
+        return link;
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_node_joins_by_datagram_registers_and_learns_its_UDP_endpoint_and_the_time()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RendezvousServerTests.StartServerAsync(ct);
+        await using var link = await JoinAsync(server, _alice, ct);
+        Assert.False(server.IsRegistered(_alice.NodeId)); // joined is not registered
+        link.TrySend(new Register(AddressOf(_alice).Record));
+        var registered = await ReceiveAsync<Registered>(link, ct);
+        Assert.Equal(IPAddress.Loopback, registered.ObservedEndPoint.Address);
+        Assert.True(server.IsRegistered(_alice.NodeId));
+
+        var t0 = DateTimeOffset.UtcNow;
+        link.TrySend(new TimeRequest(t0));
+        Assert.Equal(t0.UtcTicks / 10, (await ReceiveAsync<TimeReply>(link, ct)).ClientSent.UtcTicks / 10);
+        link.TrySend(new Ping(42));
+        Assert.Equal(42UL, (await ReceiveAsync<Pong>(link, ct)).Value);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Signals_cross_between_a_datagram_node_and_a_TLS_node_both_ways()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RendezvousServerTests.StartServerAsync(ct);
+        await using var alice = await RegisterAsync(server, _alice, ct);
+        using var bobTls = new TlsCredentials(_bob, TimeProvider.System);
+        await using var bob = await RendezvousConnection.EstablishAsync(await TcpDialer.ConnectAsync(server.LocalEndPoint, ct), bobTls, TlsRole.Client, Wait, 16, ct);
+        bob.TrySend(new Register(AddressOf(_bob).Record));
+        await ReceiveAsync<Registered>(bob, ct);
+
+        var large = RandomNumberGenerator.GetBytes(RendezvousCodec.MaxPayloadSize); // larger than one Ethernet frame
+        alice.TrySend(new SignalTo(_bob.NodeId, large));
+        var atBob = await ReceiveAsync<SignalFrom>(bob, ct);
+        Assert.Equal(_alice.NodeId, atBob.Source);
+        Assert.Equal(large, atBob.Payload.ToArray());
+        bob.TrySend(new SignalTo(_alice.NodeId, new byte[] { 7 }));
+        var atAlice = await ReceiveAsync<SignalFrom>(alice, ct);
+        Assert.Equal((_bob.NodeId, 7), (atAlice.Source, (int)atAlice.Payload.Span[0]));
+
+        using var stranger = NodeIdentity.Create();
+        alice.TrySend(new SignalTo(stranger.NodeId, new byte[] { 9 }));
+        Assert.Equal(SignalFailure.UnknownPeer, (await ReceiveAsync<SignalFailed>(alice, ct)).Reason);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Registering_another_keys_address_or_signaling_first_is_refused_and_ends_the_session()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RendezvousServerTests.StartServerAsync(ct);
+        await using (var link = await JoinAsync(server, _alice, ct)) // joined as alice…
+        {
+            link.TrySend(new Register(AddressOf(_bob).Record)); // …registering bob's (validly signed) address
+            Assert.Equal(RegisterRefusal.KeyMismatch, (await ReceiveAsync<RegisterRefused>(link, ct)).Reason);
+            link.TrySend(new Ping(1)); // the session is gone: the server answers with a reset
+            Assert.Null(await link.ReceiveAsync(Wait, ct));
+        }
+        Assert.False(server.IsRegistered(_bob.NodeId));
+        Assert.False(server.IsRegistered(_alice.NodeId));
+
+        await using var early = await JoinAsync(server, _alice, ct);
+        early.TrySend(new SignalTo(_bob.NodeId, new byte[] { 1 }));
+        Assert.Equal(RegisterRefusal.NotRegistered, (await ReceiveAsync<RegisterRefused>(early, ct)).Reason);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Garbage_a_join_from_another_address_and_a_forged_signature_get_no_session()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RendezvousServerTests.StartServerAsync(ct);
+        using var first = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        using var second = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        await first.ConnectAsync(server.LocalEndPoint, ct);
+        await second.ConnectAsync(server.LocalEndPoint, ct);
+        for (var i = 0; i < 1000; i++)
+        {
+            await first.SendAsync(RandomNumberGenerator.GetBytes(1 + (i % 300)), ct);
+        }
+
+        var nonce = RandomNumberGenerator.GetBytes(16);
+        await first.SendAsync(DatagramPacket.Hello(nonce), ct);
+        var buffer = new byte[2048];
+        var length = await first.ReceiveAsync(buffer, ct);
+        Assert.True(DatagramPacket.TryReadKind(buffer.AsSpan(0, length), out var kind));
+        Assert.Equal(DatagramKind.Challenge, kind);
+        DatagramPacket.ReadChallenge(buffer.AsSpan(0, length), out _, out var issued, out var cookieSpan, out var serverKeySpan);
+        var (cookie, serverKey) = (cookieSpan.ToArray(), serverKeySpan.ToArray());
+        using var ephemeral = DatagramKeys.NewEphemeral();
+        var clientKey = DatagramKeys.PublicKey(ephemeral);
+        var transcript = DatagramKeys.Transcript(nonce, issued, cookie, serverKey, clientKey);
+
+        // The cookie was issued to the first socket's address: from the second, the join is ignored.
+        await second.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, _alice.PublicKey.Compressed.Span, _alice.Sign(transcript)), ct);
+        // Alice's key with bob's signature: ignored.
+        await first.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, _alice.PublicKey.Compressed.Span, _bob.Sign(transcript)), ct);
+        using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            quiet.CancelAfter(500);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await first.ReceiveAsync(buffer, quiet.Token));
+        }
+
+        // The same join, signed by alice, from the address it was issued to: welcomed.
+        await first.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, _alice.PublicKey.Compressed.Span, _alice.Sign(transcript)), ct);
+        length = await first.ReceiveAsync(buffer, ct);
+        Assert.True(DatagramPacket.TryReadKind(buffer.AsSpan(0, length), out kind));
+        Assert.Equal(DatagramKind.Data, kind);
+
+        // The server still serves everyone else.
+        await using var bob = await RegisterAsync(server, _bob, ct);
+        Assert.True(server.IsRegistered(_bob.NodeId));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_rejoining_node_replaces_its_old_session()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RendezvousServerTests.StartServerAsync(ct);
+        await using var old = await RegisterAsync(server, _alice, ct);
+        await using var fresh = await RegisterAsync(server, _alice, ct);
+        await using var bob = await RegisterAsync(server, _bob, ct);
+        bob.TrySend(new SignalTo(_alice.NodeId, new byte[] { 3 }));
+        Assert.Equal(3, (await ReceiveAsync<SignalFrom>(fresh, ct)).Payload.Span[0]);
+        old.TrySend(new Ping(1));
+        Assert.Null(await old.ReceiveAsync(Wait, ct)); // reset: the server forgot it
+        Assert.Equal(2, server.RegisteredCount);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_client_on_datagrams_registers_and_registers_again_when_the_server_comes_back()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var server = await RendezvousServerTests.StartServerAsync(ct);
+        var port = server.LocalEndPoint.Port;
+        var address = AddressOf(_alice);
+        using var tls = new TlsCredentials(_alice, TimeProvider.System);
+        var options = new RendezvousClientOptions { Transport = RendezvousTransport.Datagram, PingInterval = TimeSpan.FromMilliseconds(200), MinReconnectDelay = TimeSpan.FromMilliseconds(50) };
+        await using var client = new RendezvousClient(new SignalEndpoint("127.0.0.1", port), tls, () => address, options);
+        try
+        {
+            client.Start();
+            await client.WaitRegisteredAsync(ct);
+            Assert.Equal(IPAddress.Loopback, client.ObservedEndPoint!.Address);
+            while (client.ClockSamples < RendezvousClient.InitialClockSamples)
+            {
+                await Task.Delay(10, ct);
+            }
+            Assert.True(client.Clock!.Value.Offset.Duration() < TimeSpan.FromSeconds(1));
+
+            await server.DisposeAsync();
+            server = await RendezvousServerTests.StartServerAsync(ct, o => o with { Listen = new IPEndPoint(IPAddress.Loopback, port) });
+            while (client.Registrations < 2)
+            {
+                await Task.Delay(20, ct);
+            }
+            Assert.True(server.IsRegistered(_alice.NodeId));
+            await using var bob = await RegisterAsync(server, _bob, ct);
+            bob.TrySend(new SignalTo(_alice.NodeId, new byte[] { 5 }));
+            Assert.Equal(_bob.NodeId, (await client.Signals.ReadAsync(ct)).Source);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+}
