@@ -105,6 +105,7 @@ def main():
     ap.add_argument("--pairs", help="only these DIALER:LISTENER pairs (comma-separated), e.g. sequential:nat-drop")
     ap.add_argument("--verbose", action="store_true", help="run both ends with --verbose and print their logs")
     ap.add_argument("--no-profile", action="store_true", help="do not profile the NATs (--stun) before connecting")
+    ap.add_argument("--rendezvous-udp", action="store_true", help="nodes reach the rendezvous by datagram (UDP) instead of TLS")
     ap.add_argument("--conntrack", action="store_true", help="print the new TCP flows each run's two routers saw (conntrack -E), with their public ports")
     a = ap.parse_args()
     types = a.types.split(",")
@@ -138,7 +139,8 @@ def main():
         procs.append(stun)
         if not stun.wait_for("listening", 60):
             sys.exit("the STUN server did not start")
-        extra = ([] if a.no_profile else ["--stun", f"{SERVER}:{STUN_PORT}"]) + (["--verbose"] if a.verbose else [])
+        extra = (([] if a.no_profile else ["--stun", f"{SERVER}:{STUN_PORT}"]) + (["--verbose"] if a.verbose else [])
+                 + (["--rendezvous-udp"] if a.rendezvous_udp else []))
         results = []
         for listen_type in types:
             for dial_type in types:
@@ -215,6 +217,7 @@ def write(a, types, results):
                          "maxMs": max(times) if times else None})
     with open(a.out + ".json", "w") as f:
         json.dump({"delayMs": a.delay, "lossPercent": a.loss, "runsPerPair": a.runs, "profiled": not a.no_profile,
+                   "rendezvous": "udp" if a.rendezvous_udp else "tls",
                    "pairs": rows, "runs": results}, f, indent=1)
     total = len(results)
     good = sum(r["ok"] for r in results)
@@ -223,7 +226,8 @@ def write(a, types, results):
         f.write(f"# Connect grid\n\nMeasured by `sudo python3 lab/grid.py --runs {a.runs} --delay {a.delay} --loss {a.loss:g}` "
                 f"on {time.strftime('%Y-%m-%d')}: every router's WAN has {a.delay} ms one-way delay ({2 * a.delay} ms RTT "
                 f"through it) and {a.loss:g} % loss each way; the dialer is behind the row's type, the listener behind the "
-                f"column's; {'both ends profiled their NAT first (`--stun`)' if not a.no_profile else 'no NAT profiling'}. "
+                f"column's; {'both ends profiled their NAT first (`--stun`)' if not a.no_profile else 'no NAT profiling'}; "
+                f"the nodes reach the rendezvous {'by datagram (UDP)' if a.rendezvous_udp else 'over TLS'}. "
                 f"{good} of {total} connects succeeded.\n\n")
         f.write("| dialer ↓ / listener → | " + " | ".join(types) + " |\n|" + " --- |" * (len(types) + 1) + "\n")
         for dt in types:

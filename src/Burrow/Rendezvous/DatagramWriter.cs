@@ -14,7 +14,7 @@ namespace Burrow.Rendezvous;
 internal sealed class DatagramWriter(Socket socket, int capacity) : IDisposable
 {
     private readonly Channel<(byte[] Packet, SocketAddress? To)> _queue =
-        Channel.CreateBounded<(byte[], SocketAddress?)>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropWrite });
+        Channel.CreateBounded<(byte[], SocketAddress?)>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait }); // TryWrite: false when full
     private readonly CancellationTokenSource _stop = new();
     private int _sending;
 
@@ -33,17 +33,28 @@ internal sealed class DatagramWriter(Socket socket, int capacity) : IDisposable
     {
         while (Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
         {
-            while (_queue.Reader.TryRead(out var item))
+            var handedOver = false;
+            try
             {
-                var sending = Start(item);
-                if (!sending.IsCompleted)
+                while (_queue.Reader.TryRead(out var item))
                 {
-                    _ = FinishAsync(sending); // keeps the socket until the kernel takes it, then goes on
-                    return;
+                    var sending = Start(item);
+                    if (!sending.IsCompleted)
+                    {
+                        handedOver = true;
+                        _ = FinishAsync(sending); // keeps the socket until the kernel takes it, then goes on
+                        return;
+                    }
+                    Observe(sending);
                 }
-                Observe(sending);
             }
-            Volatile.Write(ref _sending, 0);
+            finally
+            {
+                if (!handedOver)
+                {
+                    Interlocked.Exchange(ref _sending, 0);
+                }
+            }
             if (!_queue.Reader.TryPeek(out _))
             {
                 return; // nothing was queued between the last read and the release
@@ -59,9 +70,9 @@ internal sealed class DatagramWriter(Socket socket, int capacity) : IDisposable
                 ? socket.SendAsync(item.Packet, SocketFlags.None, _stop.Token)
                 : socket.SendToAsync(item.Packet, SocketFlags.None, item.To, _stop.Token);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return ValueTask.FromResult(0); // lost like any datagram
+            return ValueTask.FromResult(0); // lost like any datagram (the socket is closing, or failed)
         }
     }
 
@@ -71,7 +82,7 @@ internal sealed class DatagramWriter(Socket socket, int capacity) : IDisposable
         {
             sending.GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Lost like any datagram (or an ICMP error for an earlier one).
         }
@@ -83,11 +94,11 @@ internal sealed class DatagramWriter(Socket socket, int capacity) : IDisposable
         {
             await sending.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // As above.
         }
-        Volatile.Write(ref _sending, 0);
+        Interlocked.Exchange(ref _sending, 0);
         if (!_stop.IsCancellationRequested)
         {
             Pump();

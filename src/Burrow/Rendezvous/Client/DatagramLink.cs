@@ -217,10 +217,10 @@ internal sealed class DatagramLink : IRendezvousLink, IAckOwner
         {
             _acks.Owe(this); // unless a message of ours carries it first
         }
-        else if (opened.Content == DatagramContent.Response && opened.Body.Length > 8)
+        else if (opened.Content == DatagramContent.Response && opened.Body.Length > 8
+            && _requests.Acknowledge(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(opened.Body)))
         {
-            _requests.Acknowledge(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(opened.Body));
-            delivered.Add(opened.Body[8..]);
+            delivered.Add(opened.Body[8..]); // the first answer to a request only: not a repeat, not a replay
         }
         foreach (var frame in delivered)
         {

@@ -22,8 +22,12 @@ public enum OpenResult
     TooEarly,
 }
 
-/// <summary>One authentic data packet: its number in its space, its content, what it acknowledges, its body.</summary>
-public readonly record struct OpenedPacket(ulong Sequence, DatagramContent Content, ulong Acknowledged, byte[] Body);
+/// <summary>
+/// One authentic data packet: its number in its space, its content, what it acknowledges, its body, and whether
+/// it is new — a message accepted now, or a control packet numbered above every one before it. Only a new
+/// packet may move the session to the address it came from (a replayed one must not).
+/// </summary>
+public readonly record struct OpenedPacket(ulong Sequence, DatagramContent Content, ulong Acknowledged, byte[] Body, bool IsNew = false);
 
 /// <summary>
 /// One end of a datagram session (pure; no I/O; thread-safe). Messages are numbered 1, 2, 3… and delivered in
@@ -42,6 +46,7 @@ public sealed class DatagramChannel(SessionKeys keys, bool isServer)
     private readonly InOrderReceiver _receiver = new();
     private ulong _nextMessage;
     private ulong _nextControl;
+    private ulong _highestControlSeen;
     private bool _ackOwed;
     private AesGcm? _sealer;
     private AesGcm? _opener;
@@ -118,18 +123,24 @@ public sealed class DatagramChannel(SessionKeys keys, bool isServer)
         {
             return OpenResult.Invalid; // a message is never control, and control never a message
         }
-        if (control)
-        {
-            return OpenResult.Control;
-        }
         lock (_lock)
         {
+            if (control)
+            {
+                if (sequence > _highestControlSeen)
+                {
+                    _highestControlSeen = sequence;
+                    opened = opened with { IsNew = true };
+                }
+                return OpenResult.Control;
+            }
             var outcome = _receiver.Receive(sequence, opened.Body, delivered);
             if (outcome == InOrderReceiver.Outcome.TooEarly)
             {
                 return OpenResult.TooEarly;
             }
             _ackOwed = true;
+            opened = opened with { IsNew = outcome == InOrderReceiver.Outcome.Accepted };
             return outcome == InOrderReceiver.Outcome.Accepted ? OpenResult.Accepted : OpenResult.Duplicate;
         }
     }

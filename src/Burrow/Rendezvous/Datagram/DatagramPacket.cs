@@ -39,7 +39,7 @@ public enum DatagramContent : byte
 /// <list type="bullet">
 /// <item>Hello (node → server): client nonce(16), zero-padded to <see cref="HelloSize"/> so that the challenge it
 /// asks for is never larger (no amplification).</item>
-/// <item>Challenge: client nonce(16) · issued(8, server milliseconds) · cookie(16) · server ephemeral key(33).</item>
+/// <item>Challenge: client nonce(16) · issued(8, server's monotonic milliseconds) · cookie(16) · server ephemeral key(33).</item>
 /// <item>Join: client nonce(16) · issued(8) · cookie(16) · client ephemeral key(33) · node key(33) · signature(64)
 /// over <see cref="DatagramKeys.Transcript"/>.</item>
 /// <item>Data: session(8) · sequence(8) · flags(1: <see cref="Control"/>) · AES-GCM of content(1) · acknowledged(8:

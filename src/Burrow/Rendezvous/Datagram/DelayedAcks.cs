@@ -40,10 +40,17 @@ internal sealed class DelayedAcks : IDisposable
 
     private void Flush()
     {
-        Volatile.Write(ref _armed, 0); // an owner queued from here on arms the timer again
+        Interlocked.Exchange(ref _armed, 0); // a full fence: an owner queued from here on arms the timer again
         while (_owed.TryDequeue(out var owner))
         {
-            owner.FlushAck();
+            try
+            {
+                owner.FlushAck();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // One owner's failure (it is closing) neither stops the others nor escapes the timer.
+            }
         }
     }
 

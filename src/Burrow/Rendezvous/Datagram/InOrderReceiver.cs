@@ -9,7 +9,11 @@ namespace Burrow.Rendezvous.Datagram;
 public sealed class InOrderReceiver
 {
     public const int Window = 64;
+
+    /// <summary>Early messages held at most, in bytes: past it, one more is dropped unacknowledged (and resent).</summary>
+    public const int MaxWaitingBytes = 16 * 1024;
     private ulong _next = 1;
+    private int _waitingBytes;
     private Dictionary<ulong, byte[]>? _waiting; // made only when a message comes early
 
     /// <summary>Every message up to this number has been delivered (0: none yet) — the cumulative acknowledgement.</summary>
@@ -24,7 +28,7 @@ public sealed class InOrderReceiver
         /// <summary>Delivered or waiting already.</summary>
         Duplicate,
 
-        /// <summary>Too far ahead of the next expected one: dropped, not acknowledged (the sender resends it).</summary>
+        /// <summary>Too far ahead of the next expected one, or too many bytes wait already: dropped, not acknowledged (the sender resends it).</summary>
         TooEarly,
     }
 
@@ -41,7 +45,12 @@ public sealed class InOrderReceiver
         }
         if (sequence != _next)
         {
+            if (_waitingBytes + body.Length > MaxWaitingBytes)
+            {
+                return Outcome.TooEarly;
+            }
             (_waiting ??= [])[sequence] = body;
+            _waitingBytes += body.Length;
             return Outcome.Accepted;
         }
         delivered.Add(body);
@@ -49,6 +58,7 @@ public sealed class InOrderReceiver
         while (_waiting is not null && _waiting.Remove(_next, out var next))
         {
             delivered.Add(next);
+            _waitingBytes -= next.Length;
             _next++;
         }
         if (_waiting?.Count == 0)

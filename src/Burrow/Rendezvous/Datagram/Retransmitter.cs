@@ -54,18 +54,19 @@ internal sealed class Retransmitter(TimeProvider time, Action<byte[]> send, Acti
         return true;
     }
 
-    /// <summary>The packet numbered <paramref name="sequence"/> arrived: stop resending it.</summary>
-    public void Acknowledge(ulong sequence)
+    /// <summary>The packet numbered <paramref name="sequence"/> arrived: stop resending it; false if it was not waiting (answered before).</summary>
+    public bool Acknowledge(ulong sequence)
     {
         Pending? pending;
         lock (_pending)
         {
             if (!_pending.Remove(sequence, out pending))
             {
-                return;
+                return false;
             }
         }
         pending.Timer?.Dispose();
+        return true;
     }
 
     /// <summary>Every packet up to <paramref name="sequence"/> arrived (a cumulative acknowledgement).</summary>
@@ -111,14 +112,21 @@ internal sealed class Retransmitter(TimeProvider time, Action<byte[]> send, Acti
                 _pending.Remove(pending.Sequence);
             }
         }
-        if (resend)
+        try
         {
-            send(pending.Packet);
+            if (resend)
+            {
+                send(pending.Packet);
+            }
+            else
+            {
+                pending.Timer!.Dispose();
+                gaveUp();
+            }
         }
-        else
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            pending.Timer!.Dispose();
-            gaveUp();
+            // A timer callback never lets an exception out (it would end the process); the owner is closing.
         }
     }
 

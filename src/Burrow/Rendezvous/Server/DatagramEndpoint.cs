@@ -26,6 +26,8 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     private readonly ConcurrentDictionary<DatagramSession, long> _ciphered = new(); // sessions keeping ciphers → last use
     private readonly ITimer _cipherSweep;
     private readonly DelayedAcks _acks;
+    private readonly Lock _joinLock = new();
+    private int _unregistered; // sessions joined and not registered yet
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiver;
     private readonly DatagramWriter _writer;
@@ -160,17 +162,27 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
             _metrics.Datagram($"join_{check.ToString().ToLowerInvariant()}");
             return;
         }
-        if (_ended.ContainsKey(keys!.Session))
+        DatagramSession? session;
+        lock (_joinLock) // against Remove: a session that ended is never made again (its numbers would be sealed twice)
         {
-            // The same join again after its session ended: never made twice, so that no packet number is
-            // sealed twice under the same key.
-            _metrics.Datagram("join_ended");
-            return;
+            if (_ended.ContainsKey(keys!.Session))
+            {
+                _metrics.Datagram("join_ended");
+                return;
+            }
+            // A join sent again (its welcome was lost) derives the same session: answer it again.
+            if (!_sessions.TryGetValue(keys.Session, out session))
+            {
+                if (Volatile.Read(ref _unregistered) >= _options.MaxPendingHandshakes)
+                {
+                    _metrics.Datagram("join_busy"); // as many joined and not yet registered as the server takes at once
+                    return;
+                }
+                session = new DatagramSession(this, node!.NodeId, keys, Copy(from), roundTrip, Time.GetTimestamp());
+                _sessions[keys.Session] = session;
+                Interlocked.Increment(ref _unregistered);
+            }
         }
-        // A join sent again (its welcome was lost) derives the same session: answer it again.
-        var session = _sessions.GetOrAdd(keys!.Session, static (_, state) =>
-            new DatagramSession(state.Endpoint, state.Node, state.Keys, Copy(state.From), state.RoundTrip, state.Endpoint.Time.GetTimestamp()),
-            (Endpoint: this, Node: node!.NodeId, Keys: keys, From: from, RoundTrip: roundTrip));
         Touch(session);
         Send(session.Channel.SealControl(DatagramContent.Welcome, [], out _), session.Address);
     }
@@ -199,20 +211,23 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
                 _metrics.Datagram(result == OpenResult.Invalid ? "unauthentic" : "too_early");
                 return;
             }
-            session.Heard(from, Time.GetTimestamp());
+            if (opened.IsNew)
+            {
+                session.Heard(from, Time.GetTimestamp()); // a replay neither moves the session nor keeps it alive
+            }
             session.Acknowledged(opened.Acknowledged);
             if (result == OpenResult.Control)
             {
-                if (opened.Content == DatagramContent.Request)
+                if (opened.Content == DatagramContent.Request && from.Equals(session.Address) && !session.Closing)
                 {
-                    Answer(session, opened);
+                    Answer(session, opened); // only to where the session is: never reflected elsewhere
                 }
                 return;
             }
             _acks.Owe(session); // unless an answer carries it first
             foreach (var frame in delivered)
             {
-                if (!session.Ended)
+                if (!session.Ended && !session.Closing)
                 {
                     Deliver(session, frame);
                 }
@@ -249,7 +264,7 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
         {
             if (!_registry.Handle(session, message))
             {
-                End(session, "registration refused");
+                session.CloseAfterDelivery(); // the refusal first, resent until acknowledged; then the end
             }
         }
         catch (ProtocolViolationException e)
@@ -268,14 +283,33 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     internal void Unacknowledged(DatagramSession session)
     {
         _metrics.Datagram("unacknowledged");
-        End(session, "acknowledged nothing");
+        lock (session) // not while one of its packets is being handled
+        {
+            if (!session.Ended)
+            {
+                End(session, "acknowledged nothing");
+            }
+        }
     }
+
+    /// <summary>A refused session's last message was acknowledged: end it now.</summary>
+    internal void Closed(DatagramSession session) => End(session, "registration refused");
+
+    /// <summary>A session registered: it no longer counts against the joins the server takes at once.</summary>
+    internal void Registered() => Interlocked.Decrement(ref _unregistered);
 
     /// <summary>Forgets a session (it ended, was replaced, or fell silent).</summary>
     internal void Remove(DatagramSession session)
     {
-        _ended[session.Channel.Session] = Time.GetTimestamp();
-        _sessions.TryRemove(new KeyValuePair<ulong, DatagramSession>(session.Channel.Session, session));
+        lock (_joinLock)
+        {
+            _ended[session.Channel.Session] = Time.GetTimestamp();
+            _sessions.TryRemove(new KeyValuePair<ulong, DatagramSession>(session.Channel.Session, session));
+        }
+        if (session.TakePending())
+        {
+            Interlocked.Decrement(ref _unregistered);
+        }
         _ciphered.TryRemove(session, out _);
         session.Channel.ReleaseCiphers();
         _registry.Remove(session);

@@ -10,7 +10,9 @@ namespace Burrow.Rendezvous.Server;
 /// challenge that the server does not remember: its cookie is an HMAC, under a secret of this run, of the
 /// node's source address, its nonce and the time, so a join proves the node receives at that address and
 /// is at most <see cref="CookieLifetime"/> old. The server's ephemeral key changes every minute (the join's
-/// time says which one it answered). A join is checked cookie first (cheap), then the signature and the agreement.
+/// time says which one it answered); times are the server's monotonic milliseconds, meaningful only to it, so
+/// a step of the wall clock neither revives nor kills a cookie. A join is checked cookie first (cheap), then the
+/// signature and the agreement.
 /// </summary>
 internal sealed class DatagramHandshake : IDisposable
 {
@@ -21,13 +23,18 @@ internal sealed class DatagramHandshake : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<long, (ECDiffieHellman Key, byte[] Public)> _keys = [];
 
-    public DatagramHandshake(TimeProvider time) => _time = time;
+    private readonly long _started;
+
+    public DatagramHandshake(TimeProvider time) => (_time, _started) = (time, time.GetTimestamp());
+
+    /// <summary>Milliseconds on the server's monotonic clock (since this handshake was made): a wall-clock step neither revives nor kills a cookie.</summary>
+    private ulong Now() => (ulong)_time.GetElapsedTime(_started).TotalMilliseconds;
 
     /// <summary>The challenge answering a well-formed hello from <paramref name="from"/>.</summary>
     public byte[] Challenge(ReadOnlySpan<byte> hello, SocketAddress from)
     {
         var nonce = hello.Slice(DatagramPacket.HeaderSize, DatagramPacket.NonceSize);
-        var issued = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
+        var issued = Now();
         var (_, serverKey) = KeyFor((long)issued / KeyEpochMs, create: true)!.Value;
         Span<byte> cookie = stackalloc byte[DatagramPacket.CookieSize];
         Cookie(from, nonce, issued, cookie);
@@ -45,8 +52,7 @@ internal sealed class DatagramHandshake : IDisposable
         keys = null;
         roundTrip = default;
         var join = DatagramPacket.ReadJoin(packet);
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var age = now - (long)join.Issued;
+        var age = (long)Now() - (long)join.Issued;
         if (join.Issued > long.MaxValue || age < 0 || age > CookieLifetime.TotalMilliseconds)
         {
             return JoinCheck.Stale;

@@ -19,6 +19,10 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
     private IPEndPoint? _remote;
     private long _lastHeard;
     private int _ended;
+    private int _pending = 1;
+    private ulong _lastSent;
+    private ulong _closeAfter;
+    private DateTimeOffset _expiresAt = DateTimeOffset.MinValue;
     private int _ackQueued;
 
     public DatagramSession(DatagramEndpoint endpoint, NodeId node, SessionKeys keys, SocketAddress address, TimeSpan roundTrip, long now)
@@ -41,7 +45,36 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
 
     public IPEndPoint RemoteEndPoint => _remote ??= Normalize((IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(Address));
 
-    public DateTimeOffset ExpiresAt { get; set; } = DateTimeOffset.MinValue;
+    public DateTimeOffset ExpiresAt
+    {
+        get => _expiresAt;
+        set
+        {
+            _expiresAt = value;
+            if (value != DateTimeOffset.MinValue && TakePending())
+            {
+                _endpoint.Registered();
+            }
+        }
+    }
+
+    /// <summary>True once, for whoever first sees the session leave the joined-not-registered state.</summary>
+    public bool TakePending() => Interlocked.Exchange(ref _pending, 0) == 1;
+
+    /// <summary>Refused: it takes no more messages and ends once its last message is acknowledged (or never is).</summary>
+    public bool Closing => Volatile.Read(ref _closeAfter) != 0;
+
+    /// <summary>Ends the session once the node acknowledged every message sent so far (a refusal among them).</summary>
+    public void CloseAfterDelivery()
+    {
+        var last = Volatile.Read(ref _lastSent);
+        if (last == 0)
+        {
+            _endpoint.Closed(this);
+            return;
+        }
+        Volatile.Write(ref _closeAfter, last);
+    }
 
     /// <summary>When the session was made (<see cref="TimeProvider.GetTimestamp"/>).</summary>
     public long Joined { get; }
@@ -82,12 +115,21 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
         return retransmitter.TrySend(() =>
         {
             var packet = Channel.SealMessage(frame, out var sequence);
+            Volatile.Write(ref _lastSent, sequence);
             return (sequence, packet);
         });
     }
 
     /// <summary>The node received every message up to <paramref name="sequence"/>.</summary>
-    public void Acknowledged(ulong sequence) => Volatile.Read(ref _retransmitter)?.AcknowledgeUpTo(sequence);
+    public void Acknowledged(ulong sequence)
+    {
+        Volatile.Read(ref _retransmitter)?.AcknowledgeUpTo(sequence);
+        var closeAfter = Volatile.Read(ref _closeAfter);
+        if (closeAfter != 0 && sequence >= closeAfter)
+        {
+            _endpoint.Closed(this);
+        }
+    }
 
     bool IAckOwner.TryMarkQueued() => Interlocked.CompareExchange(ref _ackQueued, 1, 0) == 0;
 

@@ -38,6 +38,7 @@ public sealed class DatagramChannelTests
 
         Assert.Equal(OpenResult.Duplicate, server.Open(first, delivered, out var again)); // a retransmission: owed an ack again, not delivered
         Assert.Equal(1UL, again.Sequence);
+        Assert.False(again.IsNew);
         Assert.True(server.AckOwed);
         Assert.Empty(delivered);
         Assert.Equal(OpenResult.Control, node.Open(server.Ack(), [], out var bare));
@@ -81,7 +82,9 @@ public sealed class DatagramChannelTests
         Assert.Equal(DatagramPacket.Control, request[DatagramPacket.DataHeaderSize - 1]);
         var delivered = new List<byte[]>();
         Assert.Equal(OpenResult.Control, server.Open(request, delivered, out var opened));
-        Assert.Equal(OpenResult.Control, server.Open(request, delivered, out _)); // safe to repeat: no replay state
+        Assert.True(opened.IsNew);
+        Assert.Equal(OpenResult.Control, server.Open(request, delivered, out var repeated)); // answered again, but not new:
+        Assert.False(repeated.IsNew);                                                        // it may not move the session
         Assert.Equal((1UL, DatagramContent.Request), (opened.Sequence, opened.Content));
         Assert.Equal(new byte[] { 7 }, opened.Body);
         Assert.Empty(delivered);
@@ -107,6 +110,21 @@ public sealed class DatagramChannelTests
         Assert.Equal(InOrderReceiver.Outcome.Accepted, receiver.Receive(2, [2], delivered));
         Assert.Equal([[1], [2], [3]], delivered);
         Assert.Equal(InOrderReceiver.Outcome.Duplicate, receiver.Receive(2, [2], delivered));
+        Assert.Equal(3UL, receiver.Delivered);
+    }
+
+    [Fact]
+    public void Early_messages_held_are_capped_in_bytes()
+    {
+        var receiver = new InOrderReceiver();
+        var delivered = new List<byte[]>();
+        var big = new byte[InOrderReceiver.MaxWaitingBytes / 2];
+        Assert.Equal(InOrderReceiver.Outcome.Accepted, receiver.Receive(2, big, delivered));
+        Assert.Equal(InOrderReceiver.Outcome.Accepted, receiver.Receive(3, big, delivered));
+        Assert.Equal(InOrderReceiver.Outcome.TooEarly, receiver.Receive(4, [1], delivered)); // full: resent later
+        Assert.Equal(InOrderReceiver.Outcome.Accepted, receiver.Receive(1, [1], delivered));
+        Assert.Equal(3, delivered.Count);
+        Assert.Equal(InOrderReceiver.Outcome.Accepted, receiver.Receive(4, [1], delivered)); // room again
     }
 
     [Fact]

@@ -137,11 +137,7 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
         await second.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, _alice.PublicKey.Compressed.Span, _alice.Sign(transcript)), ct);
         // Alice's key with bob's signature: ignored.
         await first.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, _alice.PublicKey.Compressed.Span, _bob.Sign(transcript)), ct);
-        using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            quiet.CancelAfter(500);
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await first.ReceiveAsync(buffer, quiet.Token));
-        }
+        await AssertQuietAsync(first, ct);
 
         // The same join, signed by alice, from the address it was issued to: welcomed.
         await first.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, _alice.PublicKey.Compressed.Span, _alice.Sign(transcript)), ct);
@@ -152,6 +148,74 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
         // The server still serves everyone else.
         await using var bob = await RegisterAsync(server, _bob, ct);
         Assert.True(server.IsRegistered(_bob.NodeId));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_replayed_packet_from_elsewhere_neither_moves_the_session_nor_gets_an_answer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RendezvousServerTests.StartServerAsync(ct);
+        using var node = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        using var attacker = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        await node.ConnectAsync(server.LocalEndPoint, ct);
+        await attacker.ConnectAsync(server.LocalEndPoint, ct);
+        var channel = await RawJoinAsync(node, _alice, ct);
+        var buffer = new byte[4096];
+
+        var request = channel.SealControl(DatagramContent.Request, RendezvousCodec.Encode(new TimeRequest(DateTimeOffset.UtcNow)), out _);
+        await node.SendAsync(request, ct);
+        var length = await node.ReceiveAsync(buffer, ct);
+        Assert.Equal(OpenResult.Control, channel.Open(buffer.AsSpan(0, length), [], out var response));
+        Assert.Equal(DatagramContent.Response, response.Content);
+
+        await attacker.SendAsync(request, ct); // the same bytes, from another address
+        await AssertQuietAsync(attacker, ct);
+        var next = channel.SealControl(DatagramContent.Request, RendezvousCodec.Encode(new Ping(5)), out _);
+        await node.SendAsync(next, ct);
+        length = await node.ReceiveAsync(buffer, ct); // still answered where the node is
+        Assert.Equal(OpenResult.Control, channel.Open(buffer.AsSpan(0, length), [], out var pong));
+        Assert.Equal(DatagramContent.Response, pong.Content);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Joins_beyond_the_pending_limit_wait_until_a_joined_node_registers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RendezvousServerTests.StartServerAsync(ct, o => o with { MaxPendingHandshakes = 1 });
+        await using var first = await JoinAsync(server, _alice, ct); // joined, not registered: the one pending join
+        await Assert.ThrowsAsync<TimeoutException>(() => DatagramLink.EstablishAsync(server.LocalEndPoint, _bob, TimeSpan.FromSeconds(1), TimeProvider.System, ct));
+        first.TrySend(new Register(AddressOf(_alice).Record));
+        await ReceiveAsync<Registered>(first, ct);
+        await using var bob = await RegisterAsync(server, _bob, ct);
+        Assert.Equal(2, server.RegisteredCount);
+    }
+
+    /// <summary>Hello, challenge, join and welcome by hand; the node's end of the session.</summary>
+    private static async Task<DatagramChannel> RawJoinAsync(Socket socket, NodeIdentity identity, CancellationToken ct)
+    {
+        var nonce = RandomNumberGenerator.GetBytes(16);
+        await socket.SendAsync(DatagramPacket.Hello(nonce), ct);
+        var buffer = new byte[4096];
+        var length = await socket.ReceiveAsync(buffer, ct);
+        DatagramPacket.ReadChallenge(buffer.AsSpan(0, length), out _, out var issued, out var cookieSpan, out var serverKeySpan);
+        var (cookie, serverKey) = (cookieSpan.ToArray(), serverKeySpan.ToArray());
+        using var ephemeral = DatagramKeys.NewEphemeral();
+        var clientKey = DatagramKeys.PublicKey(ephemeral);
+        Assert.True(DatagramKeys.TryAgree(ephemeral, serverKey, out var secret));
+        var channel = new DatagramChannel(DatagramKeys.Derive(secret, cookie, identity.NodeId), isServer: false);
+        var transcript = DatagramKeys.Transcript(nonce, issued, cookie, serverKey, clientKey);
+        await socket.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, identity.PublicKey.Compressed.Span, identity.Sign(transcript)), ct);
+        length = await socket.ReceiveAsync(buffer, ct);
+        Assert.Equal(OpenResult.Control, channel.Open(buffer.AsSpan(0, length), [], out var welcome));
+        Assert.Equal(DatagramContent.Welcome, welcome.Content);
+        return channel;
+    }
+
+    private static async Task AssertQuietAsync(Socket socket, CancellationToken ct)
+    {
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        quiet.CancelAfter(500);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await socket.ReceiveAsync(new byte[4096], quiet.Token));
     }
 
     [Fact(Timeout = 30_000)]
