@@ -121,28 +121,19 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
             await first.SendAsync(RandomNumberGenerator.GetBytes(1 + (i % 300)), ct);
         }
 
-        var nonce = RandomNumberGenerator.GetBytes(16);
-        await first.SendAsync(DatagramPacket.Hello(nonce), ct);
-        var buffer = new byte[2048];
-        var length = await first.ReceiveAsync(buffer, ct);
-        Assert.True(DatagramPacket.TryReadKind(buffer.AsSpan(0, length), out var kind));
-        Assert.Equal(DatagramKind.Challenge, kind);
-        DatagramPacket.ReadChallenge(buffer.AsSpan(0, length), out _, out var issued, out var cookieSpan, out var serverKeySpan);
-        var (cookie, serverKey) = (cookieSpan.ToArray(), serverKeySpan.ToArray());
-        using var ephemeral = DatagramKeys.NewEphemeral();
-        var clientKey = DatagramKeys.PublicKey(ephemeral);
-        var transcript = DatagramKeys.Transcript(nonce, issued, cookie, serverKey, clientKey);
+        using var challenge = await ChallengeAsync(first, ct);
 
         // The cookie was issued to the first socket's address: from the second, the join is ignored.
-        await second.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, _alice.PublicKey.Compressed.Span, _alice.Sign(transcript)), ct);
+        await second.SendAsync(challenge.Join(_alice, _alice), ct);
         // Alice's key with bob's signature: ignored.
-        await first.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, _alice.PublicKey.Compressed.Span, _bob.Sign(transcript)), ct);
+        await first.SendAsync(challenge.Join(_alice, _bob), ct);
         await AssertQuietAsync(first, ct);
 
         // The same join, signed by alice, from the address it was issued to: welcomed.
-        await first.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, _alice.PublicKey.Compressed.Span, _alice.Sign(transcript)), ct);
-        length = await first.ReceiveAsync(buffer, ct);
-        Assert.True(DatagramPacket.TryReadKind(buffer.AsSpan(0, length), out kind));
+        await first.SendAsync(challenge.Join(_alice, _alice), ct);
+        var buffer = new byte[2048];
+        var length = await first.ReceiveAsync(buffer, ct);
+        Assert.True(DatagramPacket.TryReadKind(buffer.AsSpan(0, length), out var kind));
         Assert.Equal(DatagramKind.Data, kind);
 
         // The server still serves everyone else.
@@ -193,22 +184,49 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
     /// <summary>Hello, challenge, join and welcome by hand; the node's end of the session.</summary>
     private static async Task<DatagramChannel> RawJoinAsync(Socket socket, NodeIdentity identity, CancellationToken ct)
     {
+        using var challenge = await ChallengeAsync(socket, ct);
+        await socket.SendAsync(challenge.Join(identity, identity), ct);
+        var buffer = new byte[4096];
+        var length = await socket.ReceiveAsync(buffer, ct);
+        var channel = challenge.Channel(identity);
+        Assert.Equal(OpenResult.Control, channel.Open(buffer.AsSpan(0, length), [], out var welcome));
+        Assert.Equal(DatagramContent.Welcome, welcome.Content);
+        return channel;
+    }
+
+    /// <summary>A hello, and the challenge it got, with a fresh ephemeral key to answer it.</summary>
+    private static async Task<RawChallenge> ChallengeAsync(Socket socket, CancellationToken ct)
+    {
         var nonce = RandomNumberGenerator.GetBytes(16);
         await socket.SendAsync(DatagramPacket.Hello(nonce), ct);
         var buffer = new byte[4096];
         var length = await socket.ReceiveAsync(buffer, ct);
-        DatagramPacket.ReadChallenge(buffer.AsSpan(0, length), out _, out var issued, out var cookieSpan, out var serverKeySpan);
-        var (cookie, serverKey) = (cookieSpan.ToArray(), serverKeySpan.ToArray());
-        using var ephemeral = DatagramKeys.NewEphemeral();
-        var clientKey = DatagramKeys.PublicKey(ephemeral);
-        Assert.True(DatagramKeys.TryAgree(ephemeral, serverKey, out var secret));
-        var channel = new DatagramChannel(DatagramKeys.Derive(secret, cookie, identity.NodeId), isServer: false);
-        var transcript = DatagramKeys.Transcript(nonce, issued, cookie, serverKey, clientKey);
-        await socket.SendAsync(DatagramPacket.Join(nonce, issued, cookie, clientKey, identity.PublicKey.Compressed.Span, identity.Sign(transcript)), ct);
-        length = await socket.ReceiveAsync(buffer, ct);
-        Assert.Equal(OpenResult.Control, channel.Open(buffer.AsSpan(0, length), [], out var welcome));
-        Assert.Equal(DatagramContent.Welcome, welcome.Content);
-        return channel;
+        Assert.True(DatagramPacket.TryReadKind(buffer.AsSpan(0, length), out var kind));
+        Assert.Equal(DatagramKind.Challenge, kind);
+        DatagramPacket.ReadChallenge(buffer.AsSpan(0, length), out _, out var issued, out var cookie, out var serverKey);
+        return new RawChallenge(nonce, issued, cookie.ToArray(), serverKey.ToArray());
+    }
+
+    private sealed class RawChallenge(byte[] nonce, ulong issued, byte[] cookie, byte[] serverKey) : IDisposable
+    {
+        private readonly System.Security.Cryptography.ECDiffieHellman _ephemeral = DatagramKeys.NewEphemeral();
+
+        /// <summary>A join claiming <paramref name="node"/>'s key, signed by <paramref name="signer"/>.</summary>
+        public byte[] Join(NodeIdentity node, NodeIdentity signer)
+        {
+            var clientKey = DatagramKeys.PublicKey(_ephemeral);
+            var transcript = DatagramKeys.Transcript(nonce, issued, cookie, serverKey, clientKey);
+            return DatagramPacket.Join(nonce, issued, cookie, clientKey, node.PublicKey.Compressed.Span, signer.Sign(transcript));
+        }
+
+        /// <summary>The node's end of the session the join makes.</summary>
+        public DatagramChannel Channel(NodeIdentity node)
+        {
+            Assert.True(DatagramKeys.TryAgree(_ephemeral, serverKey, out var secret));
+            return new DatagramChannel(DatagramKeys.Derive(secret, cookie, node.NodeId), isServer: false);
+        }
+
+        public void Dispose() => _ephemeral.Dispose();
     }
 
     private static async Task AssertQuietAsync(Socket socket, CancellationToken ct)
