@@ -27,7 +27,7 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
     [InlineData("home1a", "seq1a", "punch", true, 3, 3)]    // a sequential dialer offers the ports after the one its NAT just gave it
     [InlineData("seq1a", "home2a", "punch", true, 3, 3)]    // and so does a sequential listener in its answer
     [InlineData("home1a", "home2a", "punch", false, 3, 3, true)]  // both nodes on the rendezvous by datagram, through their NATs' UDP mappings
-    [InlineData("home1a", "sym1a", "punch", true, 3, 3, true)]    // and the birthday punch signaled that way
+    [InlineData("home1a", "sym1a", "punch", true, 5, 3, true)]    // and the birthday punch signaled that way (a birthday may miss: 3 of 5, as above)
     public async Task Peers_behind_lab_nats_connect_by_the_expected_strategy(string listenerHost, string dialerHost, string strategy, bool profiled,
         int runs, int minimum, bool datagram = false)
     {
