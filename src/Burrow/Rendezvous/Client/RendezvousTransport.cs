@@ -7,8 +7,9 @@ public enum RendezvousTransport
     Tls,
 
     /// <summary>
-    /// A datagram session (UDP, same port): joined with a signed challenge, sealed with AES-GCM, signals
-    /// acknowledged and resent after a round trip and a half. Costs the server a few hundred bytes and no socket per node.
+    /// A datagram session (UDP, same port): joined with a signed challenge, sealed with AES-GCM, messages
+    /// ordered and resent until acknowledged (first after 1.5 round trips + 25 ms). Costs the server under 3 KiB
+    /// and no socket per node.
     /// </summary>
     Datagram,
 }

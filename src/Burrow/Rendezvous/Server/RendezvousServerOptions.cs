@@ -16,7 +16,7 @@ public sealed record RendezvousServerOptions
     public NodeIdentity? Identity { get; init; }
 
     /// <summary>
-    /// Also take nodes by datagram (UDP, on the same port as the TLS listener): a few hundred bytes per node and
+    /// Also take nodes by datagram (UDP, on the same port as the TLS listener): under 3 KiB per node and
     /// no socket each, for servers with very many nodes. On by default.
     /// </summary>
     public bool Datagram { get; init; } = true;
