@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Burrow.Identity;
+using Burrow.Probing;
 using Burrow.Rendezvous.Protocol;
 using Burrow.Transport;
 
@@ -29,7 +30,7 @@ internal sealed class RendezvousConnection : IRendezvousLink
         _socket = socket;
         _ssl = ssl;
         RemoteId = remoteId;
-        RemoteEndPoint = Normalize((IPEndPoint)socket.RemoteEndPoint!);
+        RemoteEndPoint = ProbeSockets.Unmap((IPEndPoint)socket.RemoteEndPoint!);
         _messages = new MessageStream(ssl, RendezvousCodec.MaxMessageSize);
         _outbound = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(sendQueueLength) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _writer = WriteLoopAsync();
@@ -157,7 +158,4 @@ internal sealed class RendezvousConnection : IRendezvousLink
         }
         _socket.Dispose();
     }
-
-    private static IPEndPoint Normalize(IPEndPoint endpoint) =>
-        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
 }

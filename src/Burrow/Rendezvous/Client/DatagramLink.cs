@@ -41,14 +41,10 @@ internal sealed class DatagramLink : IRendezvousLink, IAckOwner
         _requests = new Retransmitter(time, Send, static () => { }, 16); // an unanswered ping: the receive timeout tells
         _requests.SetRoundTrip(roundTrip);
         _acks = new DelayedAcks(time);
-        RoundTrip = roundTrip;
         _receiver = ReceiveLoopAsync();
     }
 
     public IPEndPoint RemoteEndPoint { get; }
-
-    /// <summary>The round trip of the join's challenge.</summary>
-    public TimeSpan RoundTrip { get; }
 
     /// <summary>Joins the server at <paramref name="server"/> as <paramref name="identity"/>; a <see cref="TimeoutException"/> if it does not answer in time.</summary>
     public static async Task<DatagramLink> EstablishAsync(IPEndPoint server, NodeIdentity identity, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)

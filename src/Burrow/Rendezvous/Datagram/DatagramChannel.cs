@@ -65,9 +65,6 @@ public sealed class DatagramChannel(SessionKeys keys, bool isServer)
         }
     }
 
-    /// <summary>True while a cipher is kept (see <see cref="ReleaseCiphers"/>).</summary>
-    public bool HoldsCiphers => Volatile.Read(ref _sealer) is not null || Volatile.Read(ref _opener) is not null;
-
     /// <summary>Frees the ciphers (~1.5 KiB of native state each); the next packet makes them again.</summary>
     public void ReleaseCiphers()
     {

@@ -55,9 +55,6 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Sessions now, registered or not yet.</summary>
-    public int SessionCount => _sessions.Count;
-
     internal TimeProvider Time => _options.TimeProvider;
 
     internal int SendQueueLength => _options.SendQueueLength;

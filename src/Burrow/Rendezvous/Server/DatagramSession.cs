@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Burrow.Identity;
+using Burrow.Probing;
 using Burrow.Rendezvous.Datagram;
 using Burrow.Rendezvous.Protocol;
 
@@ -44,7 +45,7 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
     /// <summary>Where the node's packets come from (a copy the session owns).</summary>
     public SocketAddress Address { get; private set; }
 
-    public IPEndPoint RemoteEndPoint => _remote ??= Normalize((IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(Address));
+    public IPEndPoint RemoteEndPoint => _remote ??= ProbeSockets.Unmap((IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(Address));
 
     public DateTimeOffset ExpiresAt
     {
@@ -160,7 +161,4 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
         retransmitter.SetRoundTrip(_roundTrip);
         return retransmitter;
     }
-
-    private static IPEndPoint Normalize(IPEndPoint endpoint) =>
-        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
 }

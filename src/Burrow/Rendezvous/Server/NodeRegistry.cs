@@ -19,9 +19,6 @@ internal sealed class NodeRegistry(RendezvousServerOptions options, RendezvousMe
 
     public bool Contains(NodeId node) => _nodes.ContainsKey(node);
 
-    /// <summary>True when <paramref name="link"/> is the node's registered session now.</summary>
-    public bool IsCurrent(INodeLink link) => _nodes.TryGetValue(link.NodeId, out var current) && ReferenceEquals(current, link);
-
     /// <summary>
     /// Handles one message from a node; false when the session must end (a refused registration). A message
     /// only a server sends is a <see cref="ProtocolViolationException"/>.
