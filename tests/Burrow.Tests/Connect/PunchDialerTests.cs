@@ -246,6 +246,36 @@ public class PunchRoleTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task The_answering_side_follows_every_connection_its_listener_accepts_and_keeps_the_one_spoken_on()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var listener = PunchDialer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(BirthdayDialer.HardSockets);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var picking = PunchDialer.Accepted(listener, [IPAddress.Loopback], PunchPick.FirstToSpeak, stop.Token);
+        // Behind a full-cone NAT every SYN of a birthday spray comes in: three connections, and the peer keeps the last.
+        var far = new List<Socket>();
+        for (var i = 0; i < 3; i++)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(listener.LocalEndPoint!, ct);
+            far.Add(socket);
+        }
+        await Task.Delay(50, ct);
+        Assert.False(picking.IsCompleted); // accepted is not enough
+        await far[2].SendAsync("\u0016"u8.ToArray(), ct);
+        using var winner = await picking;
+        Assert.NotNull(winner);
+        Assert.Equal(far[2].LocalEndPoint, winner.RemoteEndPoint);
+        await stop.CancelAsync();
+        var buffer = new byte[1];
+        // The two it did not keep are closed: their peers see the end of the stream.
+        Assert.Equal(0, await far[0].ReceiveAsync(buffer, ct));
+        Assert.Equal(0, await far[1].ReceiveAsync(buffer, ct));
+        far.ForEach(s => s.Dispose());
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_socket_supply_makes_its_sockets_ahead_and_closes_the_ones_not_taken()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -57,8 +57,8 @@ public static class BirthdayDialer
         using var listener = listen is { } l ? PunchDialer.Bind(new IPEndPoint(IPAddress.Any, l.Port)) : null;
         if (listener is not null)
         {
-            listener.Listen(16);
-            started.Add(PunchDialer.Picked(PunchDialer.AcceptFromAsync(listener, [listen!.Value.Peer], stop.Token), pick, stop.Token));
+            listener.Listen(HardSockets); // behind a full-cone NAT (or none) every SYN of the hard side's spray comes in
+            started.Add(PunchDialer.Accepted(listener, [listen!.Value.Peer], pick, stop.Token));
         }
         Socket? winner = null;
         try

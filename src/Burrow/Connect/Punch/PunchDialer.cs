@@ -36,7 +36,7 @@ public static class PunchDialer
         using var listener = Bind(local);
         listener.Listen(16);
         var peerAddresses = remotes.Select(r => r.Address).ToHashSet();
-        var candidates = new List<Task<Socket?>> { Picked(AcceptFromAsync(listener, peerAddresses, stop.Token), pick, stop.Token) };
+        var candidates = new List<Task<Socket?>> { Accepted(listener, peerAddresses, pick, stop.Token) };
         var inFlight = new Dictionary<IPEndPoint, Task<Socket?>>();
         var interval = Ticks(timing.RetryInterval);
         var end = timing.Instant + Ticks(timing.Window);
@@ -87,6 +87,47 @@ public static class PunchDialer
     /// </summary>
     internal static Task<Socket?> Picked(Task<Socket?> connecting, PunchPick pick, CancellationToken cancellationToken) =>
         pick == PunchPick.FirstConnected ? connecting : SpokenAsync(connecting, cancellationToken);
+
+    /// <summary>
+    /// The listener's candidate: its first connection from the peer (<see cref="PunchPick.FirstConnected"/>), or the
+    /// first of all its connections from the peer that the peer speaks on (<see cref="PunchPick.FirstToSpeak"/>):
+    /// the peer may connect several four-tuples to this port (behind a full-cone NAT, every SYN of a birthday spray
+    /// comes in) and keep any one of them. The others are closed when the punch ends.
+    /// </summary>
+    internal static Task<Socket?> Accepted(Socket listener, HashSet<IPAddress> peers, PunchPick pick, CancellationToken cancellationToken) =>
+        pick == PunchPick.FirstConnected ? AcceptFromAsync(listener, peers, cancellationToken) : FirstSpokenAcceptedAsync(listener, peers, cancellationToken);
+
+    private static async Task<Socket?> FirstSpokenAcceptedAsync(Socket listener, HashSet<IPAddress> peers, CancellationToken cancellationToken)
+    {
+        var following = new List<Task<Socket?>>();
+        Task<Socket?>? accepting = AcceptFromAsync(listener, peers, cancellationToken);
+        try
+        {
+            while (accepting is not null || following.Count > 0)
+            {
+                var done = await Task.WhenAny(accepting is null ? following : [.. following, accepting]).ConfigureAwait(false);
+                if (done == accepting)
+                {
+                    accepting = null;
+                    if (done.Result is not null)
+                    {
+                        following.Add(SpokenAsync(done, cancellationToken));
+                        accepting = AcceptFromAsync(listener, peers, cancellationToken);
+                    }
+                }
+                else if (following.Remove(done) && done.Result is { } spoken)
+                {
+                    return spoken;
+                }
+            }
+            return null;
+        }
+        finally
+        {
+            // Whatever is still accepting or waiting ends when the punch does (the token); close what it yields.
+            CloseLosers(accepting is null ? following : [.. following, accepting], winner: null);
+        }
+    }
 
     private static async Task<Socket?> SpokenAsync(Task<Socket?> connecting, CancellationToken cancellationToken)
     {
