@@ -14,7 +14,7 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
 
     [Theory]
     // Every run must connect; at least `minimum` of the runs by `strategy` (the birthday technique meets the
-    // random NAT with a probability of about 98 % per punch, so those rows allow a relayed run or two).
+    // random NAT with a probability of about 99.97 % per punch by design; those rows still allow a relayed run or two).
     [InlineData("net1", "home1a", "direct", false, 3, 3)]   // a public listener: dialed directly
     [InlineData("home1a", "home2a", "punch", false, 3, 3)]  // two port-preserving NATs that drop: simultaneous open
     [InlineData("rst1a", "home1a", "punch", false, 3, 3)]   // the listener's NAT resets early SYNs: retried within the window

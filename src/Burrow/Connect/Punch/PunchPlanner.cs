@@ -101,7 +101,7 @@ public static class PunchPlanner
 
     /// <summary>
     /// When each side of a birthday punch starts spraying, after the instant. Normally the hard side first: its
-    /// SYNs open ~256 mappings on its NAT (the easy side drops them, or lets them in), and the easy side's
+    /// SYNs open ~512 mappings on its NAT (the easy side drops them, or lets them in), and the easy side's
     /// guesses, arriving a one-way delay later, find one. An easy side that answers unsolicited SYNs with RST
     /// would kill the hard side's SYNs and with them their mappings, so then — unless the hard NAT resets too —
     /// the easy side goes first: its guesses open its own NAT towards ~1,000 ports of the hard side and die
