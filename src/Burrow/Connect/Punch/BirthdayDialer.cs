@@ -13,19 +13,26 @@ namespace Burrow.Connect.Punch;
 /// ports and 1,024 guesses, P(hit) = 1 − (1 − 512/64512)^1024 ≈ 99.97 % (about eight hits are expected, which is
 /// why the answering side keeps the connection its peer speaks on: see <see cref="PunchPick"/>). With 256
 /// mappings it is ≈ 98 %: one punch in fifty would miss and go to the relay, so twice the mappings, which cost
-/// the hard side 16 ms more of spray, make a miss about one in 3,400. Both sides
-/// pace their SYNs in batches (<see cref="Batch"/> every <see cref="BatchInterval"/>) from the punch scheduler,
-/// so it is no flood. Which side sprays first is <see cref="PunchPlanner.BirthdayStarts"/>'s decision.
+/// the hard side no more time (its batches are twice as large), make a miss about one in 3,400. Both sides
+/// pace their SYNs in batches (<see cref="Batch"/>, or <see cref="HardBatch"/>, every <see cref="BatchInterval"/>)
+/// from the punch scheduler, so it is no flood. Which side sprays first is <see cref="PunchPlanner.BirthdayStarts"/>'s decision.
 /// </summary>
 public static class BirthdayDialer
 {
     public const int HardSockets = 512;
     public const int EasyGuesses = 1024;
     public const int Batch = 32;
+
+    /// <summary>
+    /// The hard side's batch: its 512 SYNs leave within 14 ms, before the easy side starts
+    /// (<see cref="PunchPlanner.BirthdayLag"/> after the instant), however short the path between them.
+    /// </summary>
+    public const int HardBatch = 64;
+
     public static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(2);
 
     /// <summary>How long one side's spray takes: its last batch leaves this long after its first.</summary>
-    public static TimeSpan SprayDuration(int sockets) => BatchInterval * ((sockets + Batch - 1) / Batch - 1);
+    public static TimeSpan SprayDuration(int sockets, int batch = Batch) => BatchInterval * ((sockets + batch - 1) / batch - 1);
 
     /// <summary>
     /// The hard side: <paramref name="sockets"/> fresh local ports, aimed in turn at the easy side's
@@ -34,7 +41,7 @@ public static class BirthdayDialer
     /// </summary>
     public static Task<Socket?> HardAsync(PunchScheduler scheduler, IReadOnlyList<IPEndPoint> targets, long start, long end, PunchPick pick,
         CancellationToken cancellationToken, int sockets = HardSockets) =>
-        SprayAsync(scheduler, sockets, () => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0)), i => targets[i % targets.Count], null,
+        SprayAsync(scheduler, sockets, HardBatch, () => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0)), i => targets[i % targets.Count], null,
             start, end, pick, cancellationToken);
 
     /// <summary>
@@ -46,15 +53,15 @@ public static class BirthdayDialer
         CancellationToken cancellationToken)
     {
         var ports = PortPrediction.BirthdayPorts(EasyGuesses, Random.Shared.Next());
-        return SprayAsync(scheduler, ports.Count, () => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, localPort)), i => new IPEndPoint(address, ports[i]),
+        return SprayAsync(scheduler, ports.Count, Batch, () => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, localPort)), i => new IPEndPoint(address, ports[i]),
             (localPort, address), start, end, pick, cancellationToken);
     }
 
-    private static async Task<Socket?> SprayAsync(PunchScheduler scheduler, int count, Func<Socket> newSocket, Func<int, IPEndPoint> target,
+    private static async Task<Socket?> SprayAsync(PunchScheduler scheduler, int count, int batch, Func<Socket> newSocket, Func<int, IPEndPoint> target,
         (int Port, IPAddress Peer)? listen, long start, long end, PunchPick pick, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var supply = new SocketSupply(count, newSocket, inBackground: count > Batch);
+        using var supply = new SocketSupply(count, newSocket, inBackground: count > batch);
         var started = new List<Task<Socket?>>(count + 1);
         using var listener = listen is { } l ? PunchDialer.Bind(new IPEndPoint(IPAddress.Any, l.Port)) : null;
         if (listener is not null)
@@ -65,9 +72,9 @@ public static class BirthdayDialer
         Socket? winner = null;
         try
         {
-            var jobs = Enumerable.Range(0, (count + Batch - 1) / Batch).Select(b => scheduler.ScheduleAt(start + b * PunchDialer.Ticks(BatchInterval), () =>
+            var jobs = Enumerable.Range(0, (count + batch - 1) / batch).Select(b => scheduler.ScheduleAt(start + b * PunchDialer.Ticks(BatchInterval), () =>
             {
-                for (var i = b * Batch; i < Math.Min(count, (b + 1) * Batch); i++)
+                for (var i = b * batch; i < Math.Min(count, (b + 1) * batch); i++)
                 {
                     var socket = supply.Take();
                     lock (started)
