@@ -51,6 +51,8 @@ table inet lab {
         type filter hook input priority filter; policy accept;
         iifname "wan" ct state established,related accept
         iifname "wan" icmp type echo-request accept
+$( [ "${IPV6:-0}" = 1 ] && echo "        # IPv6 neighbour discovery on the internet segment (what ARP is to IPv4)
+        iifname \"wan\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept" )
 $( [ "$UPNP" = 1 ] && echo "        # miniupnpd's STUN check: the answers to CHANGE-REQUEST come from the other address/port
         iifname \"wan\" ip saddr { 198.18.0.10, 198.18.0.11 } udp sport { 3478, 3479 } accept" )
 $( [ "$UPNP" = 1 ] && case ${PORTMAP:-all} in

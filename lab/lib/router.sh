@@ -1,6 +1,7 @@
 # build_router NAME TYPE [key=value ...]
 # keys: nat=none|preserve|random|sequential  filter=open|drop|rst  cone=0|1  hairpin=0|1
 #       delay=MS jitter=MS loss=PERCENT  (WAN impairment)
+#       ipv6=0|1  (1: IPv6 too, routed without NAT through the router's filter; see nodes.sh)
 #       portmap=all|upnp|natpmp|pcp  igd=1|2  minlife=S  (miniupnpd, upnp routers only)
 # key overrides a type's preset, which is how tests build deliberately misconfigured routers.
 
@@ -15,12 +16,15 @@ build_router() {
       nat=*) NAT=${kv#*=} ;; filter=*) FILTER=${kv#*=} ;;
       cone=*) CONE=${kv#*=} ;; hairpin=*) HAIRPIN=${kv#*=} ;;
       delay=*) delay=${kv#*=} ;; jitter=*) jitter=${kv#*=} ;; loss=*) loss=${kv#*=} ;;
+      ipv6=*) IPV6=${kv#*=} ;;
       portmap=*) PORTMAP=${kv#*=} ;; igd=*) IGD=${kv#*=} ;; minlife=*) MINLIFE=${kv#*=} ;;
       *) die "router $name: unknown option '$kv'" ;;
     esac
   done
   case $PORTMAP in all|upnp|natpmp|pcp) ;; *) die "router $name: portmap must be all, upnp, natpmp or pcp" ;; esac
   case $IGD in 1|2) ;; *) die "router $name: igd must be 1 or 2" ;; esac
+  case $IPV6 in 0|1) ;; *) die "router $name: ipv6 must be 0 or 1" ;; esac
+  [ "$IPV6$CGN" != 11 ] || die "router $name: ipv6=1 is not supported with a CGN in front"
   [ ${#name} -le 12 ] || die "router name '$name' longer than 12 characters"
   ROUTER_COUNT=$((ROUTER_COUNT + 1))
   local r=$ROUTER_COUNT public=198.18.1.$ROUTER_COUNT
@@ -54,7 +58,17 @@ build_router() {
   ip -n "$ns" link add lan type bridge
   ip -n "$ns" addr add "$lan_prefix.1/24" dev lan
   ip -n "$ns" link set lan up
-  echo "LAN_PREFIX=$lan_prefix LAN_HOSTS=0" > "$RUN/routers/$name.env"
+  local lan6_prefix=""
+  if [ "$IPV6" = 1 ]; then
+    lan6_prefix=2001:2:0:$r
+    ipv6_internet
+    enable_ipv6 "$name" 1
+    ip -n "$ns" -6 addr add "2001:2::1:$r/64" dev wan nodad
+    ip -n "$ns" -6 route add default via 2001:2::1
+    ip -n "$ns" -6 addr add "$lan6_prefix::1/64" dev lan nodad
+    ip -n "$(ns_name inet)" -6 route add "$lan6_prefix::/64" via "2001:2::1:$r"
+  fi
+  echo "LAN_PREFIX=$lan_prefix LAN_HOSTS=0 LAN6_PREFIX=$lan6_prefix" > "$RUN/routers/$name.env"
 
   WAN_IP=$router_wan LAN_NET=$lan_prefix.0/24 SEQ_BASE=$((20000 + 1024 * r)) load_rules "$name"
   local impairment=none
@@ -64,13 +78,13 @@ build_router() {
   emit_node name="$name" kind=router ns="$ns" type="$type" ip="$public" wan="$router_wan" \
     lan="$lan_prefix.1" lannet="$lan_prefix.0/24" nat="$NAT" filter="$FILTER" cone="$CONE" \
     hairpin="$HAIRPIN" upnp="$UPNP" cgn="$CGN" impairment="$impairment" \
-    portmap="$PORTMAP" igd="$IGD"
+    portmap="$PORTMAP" igd="$IGD" ipv6="$IPV6"
 }
 
 # load_rules NODE [VAR=value ...] -> renders nft-rules.sh for NODE and loads it.
 load_rules() {
   local node=$1; shift
-  local "$@"  # per-call overrides of NAT/FILTER/... (the CGN uses its own)
+  [ $# -eq 0 ] || local "$@"  # per-call overrides of NAT/FILTER/... (the CGN uses its own; a bare "local" would print every variable)
   nft_rules > "$RUN/$node.nft"
   nsx "$(ns_name "$node")" nft -f "$RUN/$node.nft" || die "nft rejected $RUN/$node.nft"
 }

@@ -6,7 +6,7 @@
 ROUTER_TYPES="open firewall nat-drop nat-rst symmetric sequential full-cone double upnp"
 
 router_type_preset() {
-  NAT=preserve FILTER=drop CONE=0 HAIRPIN=0 UPNP=0 CGN=0
+  NAT=preserve FILTER=drop CONE=0 HAIRPIN=0 UPNP=0 CGN=0 IPV6=0
   PORTMAP=all IGD=2 MINLIFE=60   # miniupnpd knobs (upnp routers only)
   case $1 in
     open)       NAT=none FILTER=open ;;   # public LAN, routed, no firewall

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace Burrow.Lab.Tests;
 
@@ -39,16 +40,7 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
         {
             string[] stun = profiled ? ["--stun", fixture.StunEndpoint] : [];
             string[] udp = datagram ? ["--rendezvous-udp"] : [];
-            await using var listener = BurrowCli.Run(lab, listenerHost, ["listen", "--rendezvous", fixture.RendezvousEndpoint,
-                "--relay", fixture.RelayEndpoint, "--ephemeral", "--json", .. stun, .. udp]);
-            var listening = await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
-            await listener.WaitForEventAsync("registered", EventTimeout, cancellationToken: ct);
-            var address = listening.Get("address")!;
-
-            await using var dialer = BurrowCli.Run(lab, dialerHost, ["connect", address, "--rendezvous", fixture.RendezvousEndpoint,
-                "--timeout", "15", "--ephemeral", "--json", .. stun, .. udp]);
-            var connected = await dialer.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
-            var accepted = await listener.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
+            var (listening, connected, accepted) = await ConnectOnceAsync(lab, listenerHost, dialerHost, [.. stun, .. udp], ct);
             var elapsed = double.Parse(connected.Get("elapsedMs")!, CultureInfo.InvariantCulture);
             times.Add(elapsed);
             output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")}{(datagram ? " (datagram rendezvous)" : "")} run {run + 1}: {connected.Get("strategy")} in {elapsed} ms, {connected.Get("local")} -> {connected.Get("remote")}");
@@ -60,5 +52,42 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
         times.Sort();
         output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")}: {string.Join(", ", strategies)}; median {times[times.Count / 2]} ms, max {times[^1]} ms over {runs} runs");
         Assert.True(strategies.Count(s => s == strategy) >= minimum, $"{strategy} in only {strategies.Count(s => s == strategy)} of {runs} runs: {string.Join(", ", strategies)}");
+    }
+
+    [Fact]
+    public async Task Two_random_nats_that_also_route_ipv6_punch_over_ipv6_through_both_firewalls()
+    {
+        // Over IPv4 these two are random <-> random (profiled: the plan would go to the relay at once); over IPv6 there
+        // is no NAT, only two firewalls that drop unsolicited SYNs, so a simultaneous open from the punch port works.
+        var lab = fixture.Require();
+        var ct = TestContext.Current.CancellationToken;
+        for (var run = 0; run < 3; run++)
+        {
+            var (_, connected, accepted) = await ConnectOnceAsync(lab, "six2a", "six1a", ["--stun", fixture.StunEndpoint], ct);
+            output.WriteLine($"six1a -> six2a run {run + 1}: {connected.Get("strategy")} in {connected.Get("elapsedMs")} ms, {connected.Get("local")} -> {connected.Get("remote")}");
+            Assert.Equal("punch", connected.Get("strategy"));
+            Assert.Equal("punch", accepted.Get("strategy"));
+            Assert.Equal(lab["six2a"]["ip6"], IPEndPoint.Parse(connected.Get("remote")!).Address.ToString());
+            Assert.Equal(lab["six1a"]["ip6"], IPEndPoint.Parse(accepted.Get("remote")!).Address.ToString());
+        }
+    }
+
+    /// <summary>
+    /// <c>burrow listen</c> on <paramref name="listenerHost"/>, registered, then <c>burrow connect</c> to its address from
+    /// <paramref name="dialerHost"/> (both with <paramref name="extra"/>): the listener's <c>listening</c> event and
+    /// the <c>connected</c> event of each end. Both processes end when it returns.
+    /// </summary>
+    private async Task<(LabEvent Listening, LabEvent Connected, LabEvent Accepted)> ConnectOnceAsync(
+        Lab lab, string listenerHost, string dialerHost, string[] extra, CancellationToken ct)
+    {
+        await using var listener = BurrowCli.Run(lab, listenerHost, ["listen", "--rendezvous", fixture.RendezvousEndpoint,
+            "--relay", fixture.RelayEndpoint, "--ephemeral", "--json", .. extra]);
+        var listening = await listener.WaitForEventAsync("listening", EventTimeout, cancellationToken: ct);
+        await listener.WaitForEventAsync("registered", EventTimeout, cancellationToken: ct);
+        await using var dialer = BurrowCli.Run(lab, dialerHost, ["connect", listening.Get("address")!, "--rendezvous", fixture.RendezvousEndpoint,
+            "--timeout", "15", "--ephemeral", "--json", .. extra]);
+        var connected = await dialer.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
+        var accepted = await listener.WaitForEventAsync("connected", EventTimeout, cancellationToken: ct);
+        return (listening, connected, accepted);
     }
 }

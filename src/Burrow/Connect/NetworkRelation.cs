@@ -35,11 +35,18 @@ public static class NetworkRelation
     /// <summary>
     /// Whether an unsolicited SYN to this address's public endpoint can be expected to get in: the port is mapped
     /// on the NAT, or the profile does not say that unsolicited SYNs are dropped or reset. A firewalled public
-    /// host (no NAT, but drops what it did not ask for) is publicly reachable on paper, not in practice.
+    /// host (no NAT, but drops what it did not ask for) is publicly reachable on paper, not in practice. An IPv6
+    /// endpoint whose filtering is not known is taken to be firewalled: home gateways drop unsolicited inbound
+    /// IPv6 by default (RFC 6092), and nobody profiles it (the NAT profile is of IPv4).
     /// </summary>
     public static bool AcceptsUnsolicited(NodeAddress address) =>
         address.Endpoints.Any(e => e.PublicEndPoint is not null
-            && (e.MappedPort != 0 || e.Nat.Filtering is not (NatFiltering.Drops or NatFiltering.Resets)));
+            && (e.MappedPort != 0 || e.Nat.Filtering switch
+            {
+                NatFiltering.Open => true,
+                NatFiltering.Drops or NatFiltering.Resets => false,
+                _ => e.Family != System.Net.Sockets.AddressFamily.InterNetworkV6,
+            }));
 
     /// <summary>
     /// Whether a dial from <paramref name="from"/> to <paramref name="to"/> is expected to connect: LAN endpoints
@@ -53,17 +60,27 @@ public static class NetworkRelation
     /// Whether a TCP hole punch can be expected to work between the two: unless both sides map ports at random
     /// (then neither can predict the other's port and only a relay is left), or one maps at random and the other
     /// sequentially (the birthday technique needs an easy side whose guesses all leave from one public port; a
-    /// sequential NAT gives each guess a new one). Unknown behaviour is worth a try.
+    /// sequential NAT gives each guess a new one). Unknown behaviour is worth a try. Two nodes that both have a
+    /// global IPv6 address can always try: over IPv6 there is no mapping to predict, only firewalls to open.
     /// </summary>
     public static bool Punchable(NodeAddress local, NodeAddress remote) =>
-        !(Unmeetable(local, remote) || Unmeetable(remote, local));
+        !(Unmeetable(local, remote) || Unmeetable(remote, local)) || (GlobalIPv6(local).Any() && GlobalIPv6(remote).Any());
 
-    /// <summary>A random side facing one whose port it cannot meet: random, or a new port per flow.</summary>
+    /// <summary>The global IPv6 addresses of the address's endpoints (no NAT in front of them, perhaps a firewall).</summary>
+    public static IEnumerable<System.Net.IPAddress> GlobalIPv6(NodeAddress address) =>
+        address.Endpoints.Where(e => e.Family == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            .Select(e => e.PublicAddress ?? e.LanAddress).OfType<System.Net.IPAddress>()
+            .Where(a => IpScope.Of(a) == IpScopeKind.Global).Distinct();
+
+    /// <summary>A random side facing one whose port it cannot meet over IPv4: random, or a new port per flow.</summary>
     private static bool Unmeetable(NodeAddress random, NodeAddress other) =>
-        AllAre(random, NatMapping.Random) && (AllAre(other, NatMapping.Random) || AllAre(other, NatMapping.Sequential));
+        AllIPv4Are(random, NatMapping.Random) && (AllIPv4Are(other, NatMapping.Random) || AllIPv4Are(other, NatMapping.Sequential));
 
-    private static bool AllAre(NodeAddress address, NatMapping mapping) =>
-        address.Endpoints.Count > 0 && address.Endpoints.All(e => e.Nat.Mapping == mapping);
+    private static bool AllIPv4Are(NodeAddress address, NatMapping mapping)
+    {
+        var v4 = address.Endpoints.Where(e => e.Family == System.Net.Sockets.AddressFamily.InterNetwork).ToList();
+        return v4.Count > 0 && v4.All(e => e.Nat.Mapping == mapping);
+    }
 
     private static bool HasLoopback(NodeAddress address) =>
         address.Endpoints.Any(e => e.LanAddress is { } lan && System.Net.IPAddress.IsLoopback(lan));

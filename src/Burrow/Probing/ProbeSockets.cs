@@ -3,7 +3,10 @@ using System.Net.Sockets;
 
 namespace Burrow.Probing;
 
-/// <summary>Sockets bound the way hole punching binds: many sockets on one local port (SO_REUSEADDR + SO_REUSEPORT).</summary>
+/// <summary>
+/// Sockets bound the way hole punching binds: many sockets on one local port (SO_REUSEADDR + SO_REUSEPORT).
+/// IPv6 sockets are IPv6-only, so that IPv4 sockets can hold the same port number beside them.
+/// </summary>
 internal static class ProbeSockets
 {
     private const int SolSocket = 1;
@@ -14,6 +17,10 @@ internal static class ProbeSockets
         var socket = new Socket(local.AddressFamily, type, type == SocketType.Stream ? ProtocolType.Tcp : ProtocolType.Udp);
         try
         {
+            if (local.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                socket.DualMode = false;
+            }
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
             {

@@ -104,6 +104,12 @@ public class PlanningTests
     // A random side facing a sequential one is not (each of the sequential side's guesses gets a new port).
     [InlineData("random", "sequential", true, false, "relay@0")]
     [InlineData("sequential", "random", true, false, "relay@0")]
+    // The same, but both also have a global IPv6 address behind a firewall: over IPv6 there is nothing to predict
+    // (and the local IPv6 endpoint is public on paper, so the peer is asked to dial back too, as between firewalls).
+    [InlineData("random6", "random6", true, false, "reverse@0 punch@0 relay@2000")]
+    [InlineData("sequential6", "random6", true, false, "reverse@0 punch@0 relay@2000")]
+    // Only one of them has IPv6: still the relay only.
+    [InlineData("random", "random6", true, false, "relay@0")]
     // Not signalable and nothing to dial: no plan.
     [InlineData("nat", "nat", false, false, "")]
     // Not signalable but names a relay.
@@ -127,6 +133,7 @@ public class PlanningTests
             "mapped" => new[] { Behind("192.168.1.10", "198.18.1.1", NatMapping.PortPreserving, mapped: 6000) },
             "random" => [Behind("192.168.1.10", "198.18.1.1", NatMapping.Random)],
             "sequential" => [Behind("192.168.1.10", "198.18.1.1", NatMapping.Sequential)],
+            "random6" => [Behind("192.168.1.10", "198.18.1.1", NatMapping.Random), Firewalled("2001:2:0:1::10")],
             "unknown" => [],
             "firewall" => [Firewalled("198.18.1.1")],
             "public" => [Public("198.18.1.1")],
@@ -138,6 +145,8 @@ public class PlanningTests
             "firewall" => Node([Firewalled("198.18.2.1")]),
             "random" => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.Random)]),
             "sequential" => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.Sequential)]),
+            "random6" => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.Random), Firewalled("2001:2:0:2::10")]),
+            "sequential6" => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.Sequential), Firewalled("2001:2:0:2::10")]),
             "samenat" => Node([Behind("192.168.1.11", "198.18.1.1", NatMapping.PortPreserving)]),
             "none" => null,
             _ => Node([Behind("192.168.2.10", "198.18.1.2", NatMapping.PortPreserving)]),
@@ -151,6 +160,16 @@ public class PlanningTests
             remoteAddress = Node([.. remoteEndpoints.Select(e => e with { ListenPort = 0 })], signalable, relay);
         }
         Assert.Equal(expected, Describe(ConnectPlanner.Plan(localAddress, remoteAddress, All)));
+    }
+
+    [Fact]
+    public void A_public_ipv6_endpoint_of_unknown_filtering_is_taken_to_be_firewalled_unlike_an_ipv4_one()
+    {
+        AddressEndpoint Global(string ip, NatFiltering filtering) => Public(ip) with { Nat = new NatBehavior(NatMapping.Open, filtering) };
+        Assert.False(NetworkRelation.AcceptsUnsolicited(Node([Global("2001:2:0:1::10", NatFiltering.Unknown)])));
+        Assert.True(NetworkRelation.AcceptsUnsolicited(Node([Global("2001:2:0:1::10", NatFiltering.Open)])));
+        Assert.True(NetworkRelation.AcceptsUnsolicited(Node([Global("198.18.2.1", NatFiltering.Unknown)])));
+        Assert.False(NetworkRelation.AcceptsUnsolicited(Node([Global("198.18.2.1", NatFiltering.Drops)])));
     }
 
     [Fact]

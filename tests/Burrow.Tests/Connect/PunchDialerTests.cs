@@ -70,6 +70,35 @@ public class PunchDialerTests
         Assert.Equal(aliceSocket.LocalEndPoint, bobSocket.RemoteEndPoint);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Ports_held_on_both_families_punch_over_ipv6_when_aimed_there()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.SkipUnless(Socket.OSSupportsIPv6, "this machine has no IPv6");
+        using var scheduler = new PunchScheduler();
+        using var alicePort = PunchPort.Reserve(ipv6: true);
+        using var bobPort = PunchPort.Reserve(ipv6: true);
+        Assert.True(alicePort.IPv6 && bobPort.IPv6);
+        // Each side's punch port is its IPv4 one; aimed at an IPv6 endpoint, it punches from the same number on IPv6.
+        var timing = new PunchTiming(In(TimeSpan.FromMilliseconds(50)), TimeSpan.FromSeconds(3), Interval);
+        var aliceSide = PunchDialer.PunchAsync(scheduler, new IPEndPoint(IPAddress.Any, alicePort.Number), [new IPEndPoint(IPAddress.IPv6Loopback, bobPort.Number)], timing, ct);
+        var bobSide = PunchDialer.PunchAsync(scheduler, new IPEndPoint(IPAddress.Any, bobPort.Number), [new IPEndPoint(IPAddress.IPv6Loopback, alicePort.Number)], timing, ct);
+        using var aliceSocket = await aliceSide ?? throw new Xunit.Sdk.XunitException("alice got no connection");
+        using var bobSocket = await bobSide ?? throw new Xunit.Sdk.XunitException("bob got no connection");
+        Assert.Equal(AddressFamily.InterNetworkV6, aliceSocket.AddressFamily);
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, alicePort.Number), bobSocket.RemoteEndPoint);
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, bobPort.Number), aliceSocket.RemoteEndPoint);
+    }
+
+    [Fact]
+    public void A_port_held_on_ipv4_only_is_not_held_on_ipv6_and_each_reservation_is_a_new_one()
+    {
+        using var first = PunchPort.Reserve(ipv6: false);
+        using var second = PunchPort.Reserve(ipv6: false);
+        Assert.False(first.IPv6);
+        Assert.NotEqual(first.Number, second.Number);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Nobody_at_the_other_end_gives_no_connection_when_the_window_closes()
     {
@@ -141,6 +170,36 @@ public class PunchRoleTests
         var easyOffer = PunchPlanner.Candidates(easy, 40001, null);
         Assert.Equal(["198.18.1.6:40001"], PunchPlanner.Targets(PunchRole.Hard, easy, easyOffer).Select(e => e.ToString()));
         Assert.Equal(easyOffer, PunchPlanner.Targets(PunchRole.Standard, easy, easyOffer));
+    }
+
+    private static NodeAddress WithIPv6(NatMapping mapping, string publicIp, string ipv6) => NodeAddress.Issue(Key, new NodeAddressContent
+    {
+        Endpoints =
+        [
+            new AddressEndpoint { LanAddress = IPAddress.Parse("192.168.1.10"), PublicAddress = IPAddress.Parse(publicIp), ListenPort = 5000, Nat = new NatBehavior(mapping, NatFiltering.Drops) },
+            new AddressEndpoint { LanAddress = IPAddress.Parse(ipv6), PublicAddress = IPAddress.Parse(ipv6), ListenPort = 5000, Nat = new NatBehavior(NatMapping.Open, NatFiltering.Drops) },
+            new AddressEndpoint { LanAddress = IPAddress.Parse("fd00::10"), ListenPort = 5000 }, // unique local: not offered
+        ],
+        IssuedAt = DateTimeOffset.UtcNow,
+    });
+
+    [Fact]
+    public void Over_ipv6_the_punch_port_is_offered_first_and_two_offers_with_ipv6_make_a_standard_punch()
+    {
+        var hard = WithIPv6(NatMapping.Random, "198.18.1.5", "2001:2:0:5::10");
+        var easy = WithIPv6(NatMapping.PortPreserving, "198.18.1.6", "2001:2:0:6::10");
+        var hardOffer = PunchPlanner.Candidates(hard, 40000, null, ipv6: true);
+        Assert.Equal(["[2001:2:0:5::10]:40000", "198.18.1.5:40000", "192.168.1.10:40000"], hardOffer.Select(e => e.ToString()));
+        // Without the port held on IPv6, nothing IPv6 is offered.
+        Assert.Equal(["198.18.1.5:40000", "192.168.1.10:40000"], PunchPlanner.Candidates(hard, 40000, null).Select(e => e.ToString()));
+        var easyOffer = PunchPlanner.Candidates(easy, 40001, null, ipv6: true);
+        // Both offered IPv6: nothing to guess, whatever the IPv4 NATs do; both sides agree from the two offers.
+        Assert.Equal(PunchRole.Standard, PunchPlanner.RoleOf(hard, easy, hardOffer, easyOffer));
+        Assert.Equal(PunchRole.Standard, PunchPlanner.RoleOf(easy, hard, easyOffer, hardOffer));
+        // One offer without IPv6 (its port was taken on IPv6): the IPv4 roles, the birthday technique here.
+        var easyV4Only = PunchPlanner.Candidates(easy, 40001, null);
+        Assert.Equal(PunchRole.Hard, PunchPlanner.RoleOf(hard, easy, hardOffer, easyV4Only));
+        Assert.Equal(PunchRole.Easy, PunchPlanner.RoleOf(easy, hard, easyV4Only, hardOffer));
     }
 
     [Fact]

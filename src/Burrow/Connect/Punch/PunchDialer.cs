@@ -19,9 +19,6 @@ namespace Burrow.Connect.Punch;
 /// </summary>
 public static class PunchDialer
 {
-    private const int SolSocket = 1;
-    private const int SoReusePort = 15;
-
     public static async Task<Socket?> PunchAsync(
         PunchScheduler scheduler, IPEndPoint local, IReadOnlyList<IPEndPoint> remotes, PunchTiming timing, CancellationToken cancellationToken,
         PunchPick pick = PunchPick.FirstConnected)
@@ -33,10 +30,15 @@ public static class PunchDialer
             return null;
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var listener = Bind(local);
-        listener.Listen(16);
         var peerAddresses = remotes.Select(r => r.Address).ToHashSet();
-        var candidates = new List<Task<Socket?>> { Accepted(listener, peerAddresses, pick, stop.Token) };
+        // A listener on the punch port in each family the peer is aimed at (an IPv6 candidate needs an IPv6 one).
+        var listeners = remotes.Select(r => r.AddressFamily).Distinct().Select(family => Bind(LocalFor(local, family))).ToList();
+        var candidates = new List<Task<Socket?>>();
+        foreach (var listener in listeners)
+        {
+            listener.Listen(16);
+            candidates.Add(Accepted(listener, peerAddresses, pick, stop.Token));
+        }
         var inFlight = new Dictionary<IPEndPoint, Task<Socket?>>();
         var interval = Ticks(timing.RetryInterval);
         var end = timing.Instant + Ticks(timing.Window);
@@ -46,7 +48,7 @@ public static class PunchDialer
             for (var slot = timing.Instant; winner is null && slot < end; slot += interval)
             {
                 var fresh = remotes.Where(r => !inFlight.TryGetValue(r, out var t) || t.IsCompleted)
-                    .Select(r => (Remote: r, Socket: Bind(local)))
+                    .Select(r => (Remote: r, Socket: Bind(LocalFor(local, r.AddressFamily))))
                     .ToList();
                 var started = new List<(IPEndPoint Remote, Task<Socket?> Connect)>(fresh.Count);
                 try
@@ -77,8 +79,13 @@ public static class PunchDialer
         {
             await stop.CancelAsync().ConfigureAwait(false);
             CloseLosers(candidates, winner);
+            listeners.ForEach(l => l.Dispose());
         }
     }
+
+    /// <summary>The punch port in <paramref name="family"/>: <paramref name="local"/> itself, or the wildcard of that family on its port.</summary>
+    internal static IPEndPoint LocalFor(IPEndPoint local, AddressFamily family) =>
+        local.AddressFamily == family ? local : new IPEndPoint(Probing.ProbeSockets.Any(family), local.Port);
 
     /// <summary>
     /// What the winner must have done: connected (<see cref="PunchPick.FirstConnected"/>), or connected and then
@@ -166,26 +173,8 @@ public static class PunchDialer
         }
     }
 
-    /// <summary>A socket on the punch port: address and port reuse, so the listener and every attempt share it.</summary>
-    internal static Socket Bind(IPEndPoint local)
-    {
-        var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            if (OperatingSystem.IsLinux())
-            {
-                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
-            }
-            socket.Bind(local);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    /// <summary>A socket on the punch port: address and port reuse, so the listener and every attempt share it (IPv6 sockets are IPv6-only).</summary>
+    internal static Socket Bind(IPEndPoint local) => Probing.ProbeSockets.Bind(local, SocketType.Stream);
 
     /// <summary>Waits until a candidate yields a socket or <paramref name="until"/> (a Stopwatch timestamp) passes.</summary>
     internal static async Task<Socket?> FirstConnectedAsync(List<Task<Socket?>> candidates, long until, CancellationToken cancellationToken)

@@ -9,10 +9,10 @@ namespace Burrow.Connect.Punch;
 /// </summary>
 internal sealed record PunchPlan(PunchRole Role, int Port, IReadOnlyList<IPEndPoint> Targets, long Instant, TimeSpan Lag)
 {
-    /// <summary>The plan of <paramref name="local"/>'s side, from both addresses and the endpoints the peer offered.</summary>
-    public static PunchPlan For(NodeAddress local, NodeAddress peer, int port, IReadOnlyList<IPEndPoint> peerCandidates, long instant)
+    /// <summary>The plan of <paramref name="local"/>'s side, from both addresses and the endpoints each side offered.</summary>
+    public static PunchPlan For(NodeAddress local, NodeAddress peer, int port, IReadOnlyList<IPEndPoint> ownCandidates, IReadOnlyList<IPEndPoint> peerCandidates, long instant)
     {
-        var role = PunchPlanner.RoleOf(local, peer);
+        var role = PunchPlanner.RoleOf(local, peer, ownCandidates, peerCandidates);
         return new PunchPlan(role, port, PunchPlanner.Targets(role, peer, peerCandidates), instant, PunchPlanner.LagOf(role, local, peer));
     }
 }

@@ -28,6 +28,9 @@ public static class PunchPlanner
 {
     public const int MaxCandidates = 8;
 
+    /// <summary>At most this many IPv6 endpoints are offered (a host may have several global addresses).</summary>
+    public const int MaxIPv6Candidates = 2;
+
     /// <summary>
     /// How much later than the answer's expected arrival the punch fires, for processing and clock error. In the
     /// lab the answer reaches the dialer within a few ms of its expected arrival. Firing late is not fatal (the
@@ -41,10 +44,12 @@ public static class PunchPlanner
     /// address — or at the address the rendezvous observed, when the address knows none — and its LAN endpoint
     /// (for a peer behind the same NAT). At most <see cref="MaxCandidates"/>. <paramref name="lastMappedPort"/>
     /// is the public port of a flow just opened from the punch port (0: none), which a sequential NAT counts from.
+    /// With <paramref name="ipv6"/> (the port is held on IPv6 too), the global IPv6 endpoints come first, at the
+    /// punch port itself: IPv6 has no NAT to predict, only a firewall to open (at most <see cref="MaxIPv6Candidates"/>).
     /// </summary>
-    public static IReadOnlyList<IPEndPoint> Candidates(NodeAddress local, int port, IPEndPoint? observed, int lastMappedPort = 0)
+    public static IReadOnlyList<IPEndPoint> Candidates(NodeAddress local, int port, IPEndPoint? observed, int lastMappedPort = 0, bool ipv6 = false)
     {
-        var candidates = new List<IPEndPoint>();
+        var candidates = ipv6 ? NetworkRelation.GlobalIPv6(local).Take(MaxIPv6Candidates).Select(a => new IPEndPoint(a, port)).ToList() : [];
         foreach (var endpoint in local.Endpoints.Where(e => e.Family == AddressFamily.InterNetwork))
         {
             var publicAddress = endpoint.PublicAddress ?? (observed?.AddressFamily == AddressFamily.InterNetwork ? observed.Address : null);
@@ -67,8 +72,18 @@ public static class PunchPlanner
     }
 
     /// <summary>
-    /// Who punches how: the birthday technique when exactly one side maps at random; a window of flows from a
-    /// side whose NAT maps sequentially; otherwise the standard punch from one port (IPv4).
+    /// Who punches how when both sides offered endpoints: when both offered IPv6 ones, the standard punch (over
+    /// IPv6 there is no mapping to predict or guess, whatever the IPv4 NATs do); otherwise <see cref="RoleOf(NodeAddress, NodeAddress)"/>.
+    /// Each side knows both offers, so both come to the same answer.
+    /// </summary>
+    public static PunchRole RoleOf(NodeAddress local, NodeAddress remote, IReadOnlyList<IPEndPoint> localCandidates, IReadOnlyList<IPEndPoint> remoteCandidates) =>
+        OffersIPv6(localCandidates) && OffersIPv6(remoteCandidates) ? PunchRole.Standard : RoleOf(local, remote);
+
+    private static bool OffersIPv6(IReadOnlyList<IPEndPoint> candidates) => candidates.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
+
+    /// <summary>
+    /// Who punches how over IPv4: the birthday technique when exactly one side maps at random; a window of flows
+    /// from a side whose NAT maps sequentially; otherwise the standard punch from one port.
     /// </summary>
     public static PunchRole RoleOf(NodeAddress local, NodeAddress remote) =>
         (MapsAtRandom(local), MapsAtRandom(remote)) switch

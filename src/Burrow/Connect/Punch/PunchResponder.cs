@@ -41,11 +41,11 @@ internal sealed class PunchResponder(
         }
         try
         {
-            using var reservation = PunchSession.ReservePort();
-            var port = ((System.Net.IPEndPoint)reservation.LocalEndPoint!).Port;
-            var local = localAddress();
+                                    var local = localAddress();
+            using var reservation = PunchSession.ReservePort(local);
+            var port = reservation.Number;
             var lastMapped = await PunchSession.ObserveMappedPortAsync(observer, local, port, cancellationToken).ConfigureAwait(false);
-            var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint, lastMapped);
+            var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint, lastMapped, reservation.IPv6);
             var clock = channel.Clock ?? (TimeSpan.Zero, TimeSpan.Zero);
             var serverInstant = PunchPlanner.Instant(time.GetUtcNow() + clock.Offset, offer.RoundTrip, clock.RoundTrip);
             var answer = PunchAnswer.Create(credentials.Identity, offer.Dialer.NodeId, offer.Envelope.Nonce.Span, time.GetUtcNow(), candidates, serverInstant);
@@ -56,7 +56,7 @@ internal sealed class PunchResponder(
             }
             PunchLog.Answering(logger, source.ToShortString(), queuedMs, time.GetElapsedTime(startedAt).TotalMilliseconds,
                 (serverInstant - clock.Offset - time.GetUtcNow()).TotalMilliseconds);
-            var plan = PunchPlan.For(local, offer.Dialer, port, offer.Candidates, PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time));
+            var plan = PunchPlan.For(local, offer.Dialer, port, candidates, offer.Candidates, PunchPlanner.ToTimestamp(serverInstant, clock.Offset, time));
             await AnsweringAttempt.RunAsync(
                 ct => PunchSession.RunAsync(scheduler, plan, credentials, offer.Dialer.NodeId, options, time, startedAt, initiated: false, upgrade: null, logger, ct),
                 options.Timeout, deliver, reason => PunchLog.Failed(logger, source.ToShortString(), reason), cancellationToken).ConfigureAwait(false);

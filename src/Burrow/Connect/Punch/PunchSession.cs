@@ -80,6 +80,6 @@ internal static class PunchSession
         return (await observer.ObserveAsync(new IPEndPoint(IPAddress.Any, port), cancellationToken).ConfigureAwait(false))?.Port ?? 0;
     }
 
-    /// <summary>Holds a fresh local port for the punch (the dialer's sockets share it by address and port reuse).</summary>
-    public static Socket ReservePort() => PunchDialer.Bind(new IPEndPoint(IPAddress.Any, 0));
+    /// <summary>Holds a fresh local port for the punch, on IPv6 too when <paramref name="local"/> has a global IPv6 endpoint to offer.</summary>
+    public static PunchPort ReservePort(NodeAddress local) => PunchPort.Reserve(NetworkRelation.GlobalIPv6(local).Any());
 }

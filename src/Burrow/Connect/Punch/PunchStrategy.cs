@@ -38,11 +38,11 @@ public sealed class PunchStrategy : IConnectStrategy
         }
         await channel.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
         var readyMs = context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds;
-        using var reservation = PunchSession.ReservePort();
-        var port = ((System.Net.IPEndPoint)reservation.LocalEndPoint!).Port;
-        var lastMapped = await PunchSession.ObserveMappedPortAsync(_observer, local, port, cancellationToken).ConfigureAwait(false);
+        using var reservation = PunchSession.ReservePort(local);
+        var port = reservation.Number;
+                        var lastMapped = await PunchSession.ObserveMappedPortAsync(_observer, local, port, cancellationToken).ConfigureAwait(false);
         var observedMs = context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds;
-        var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint, lastMapped);
+        var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint, lastMapped, reservation.IPv6);
         if (candidates.Count == 0)
         {
             return AttemptOutcome.Failed("this node knows no IPv4 endpoint a peer could aim at");
@@ -76,7 +76,7 @@ public sealed class PunchStrategy : IConnectStrategy
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
         PunchLog.Answered(context.Logger, remote.NodeId.ToShortString(), context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds,
             System.Diagnostics.Stopwatch.GetElapsedTime(receivedAt, now).TotalMilliseconds, System.Diagnostics.Stopwatch.GetElapsedTime(now, instant).TotalMilliseconds);
-        var plan = PunchPlan.For(local, remote, port, answer.Candidates, instant);
+        var plan = PunchPlan.For(local, remote, port, candidates, answer.Candidates, instant);
         return await PunchSession.RunAsync(_scheduler, plan, context.Local, remote.NodeId, context.Options, context.Time, context.StartedAt,
             initiated: true, context.Upgrade, context.Logger, cancellationToken).ConfigureAwait(false);
     }
