@@ -200,6 +200,12 @@ public class PunchRoleTests
         var easyV4Only = PunchPlanner.Candidates(easy, 40001, null);
         Assert.Equal(PunchRole.Hard, PunchPlanner.RoleOf(hard, easy, hardOffer, easyV4Only));
         Assert.Equal(PunchRole.Easy, PunchPlanner.RoleOf(easy, hard, easyV4Only, hardOffer));
+        // The plans: with both offers on IPv6, aimed at the peer's IPv6 endpoint too; a side whose port is not
+        // held on IPv6 never aims there (it could not bind there).
+        Assert.Contains(PunchPlan.For(hard, easy, 40000, hardOffer, easyOffer, 0).Targets, t => t.AddressFamily == AddressFamily.InterNetworkV6);
+        var v4Only = PunchPlan.For(easy, hard, 40001, easyV4Only, hardOffer, 0);
+        Assert.Equal(PunchRole.Easy, v4Only.Role);
+        Assert.Equal(["198.18.1.5:40000"], v4Only.Targets.Select(e => e.ToString()));
     }
 
     [Fact]

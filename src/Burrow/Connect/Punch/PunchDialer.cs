@@ -31,20 +31,22 @@ public static class PunchDialer
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var peerAddresses = remotes.Select(r => r.Address).ToHashSet();
-        // A listener on the punch port in each family the peer is aimed at (an IPv6 candidate needs an IPv6 one).
-        var listeners = remotes.Select(r => r.AddressFamily).Distinct().Select(family => Bind(LocalFor(local, family))).ToList();
+        var listeners = new List<Socket>();
         var candidates = new List<Task<Socket?>>();
-        foreach (var listener in listeners)
-        {
-            listener.Listen(16);
-            candidates.Add(Accepted(listener, peerAddresses, pick, stop.Token));
-        }
         var inFlight = new Dictionary<IPEndPoint, Task<Socket?>>();
         var interval = Ticks(timing.RetryInterval);
         var end = timing.Instant + Ticks(timing.Window);
         Socket? winner = null;
         try
         {
+            // A listener on the punch port in each family the peer is aimed at (an IPv6 candidate needs an IPv6 one).
+            foreach (var family in remotes.Select(r => r.AddressFamily).Distinct())
+            {
+                var listener = Bind(LocalFor(local, family));
+                listeners.Add(listener);
+                listener.Listen(16);
+                candidates.Add(Accepted(listener, peerAddresses, pick, stop.Token));
+            }
             for (var slot = timing.Instant; winner is null && slot < end; slot += interval)
             {
                 var fresh = remotes.Where(r => !inFlight.TryGetValue(r, out var t) || t.IsCompleted)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Burrow.Addressing;
 
 namespace Burrow.Connect.Punch;
@@ -13,6 +14,10 @@ internal sealed record PunchPlan(PunchRole Role, int Port, IReadOnlyList<IPEndPo
     public static PunchPlan For(NodeAddress local, NodeAddress peer, int port, IReadOnlyList<IPEndPoint> ownCandidates, IReadOnlyList<IPEndPoint> peerCandidates, long instant)
     {
         var role = PunchPlanner.RoleOf(local, peer, ownCandidates, peerCandidates);
-        return new PunchPlan(role, port, PunchPlanner.Targets(role, peer, peerCandidates), instant, PunchPlanner.LagOf(role, local, peer));
+        // The peer's IPv6 endpoints are aimed at only from a port held on IPv6 (this side offered IPv6 too).
+        var usable = ownCandidates.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6)
+            ? peerCandidates
+            : [.. peerCandidates.Where(c => c.AddressFamily != AddressFamily.InterNetworkV6)];
+        return new PunchPlan(role, port, PunchPlanner.Targets(role, peer, usable), instant, PunchPlanner.LagOf(role, local, peer));
     }
 }
