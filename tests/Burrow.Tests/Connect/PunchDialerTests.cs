@@ -160,6 +160,23 @@ public class PunchRoleTests
         Assert.Equal(role, PunchPlanner.RoleOf(Behind(local), Behind(remote)));
 
     [Fact]
+    public void A_random_nat_facing_a_full_cone_needs_no_birthday()
+    {
+        NodeAddress With(NatMapping mapping, NatFiltering filtering) => NodeAddress.Issue(Key, new NodeAddressContent
+        {
+            Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Parse("192.168.1.10"), PublicAddress = IPAddress.Parse("198.18.1.1"), ListenPort = 5000, Nat = new NatBehavior(mapping, filtering) }],
+            IssuedAt = DateTimeOffset.UtcNow,
+        });
+        var (random, cone) = (With(NatMapping.Random, NatFiltering.Drops), With(NatMapping.PortPreserving, NatFiltering.Open));
+        Assert.Equal(PunchRole.Standard, PunchPlanner.RoleOf(random, cone));
+        Assert.Equal(PunchRole.Standard, PunchPlanner.RoleOf(cone, random));
+        // A random NAT that lets anyone in changes nothing: its ports still cannot be guessed.
+        var (openRandom, drops) = (With(NatMapping.Random, NatFiltering.Open), With(NatMapping.PortPreserving, NatFiltering.Drops));
+        Assert.Equal(PunchRole.Hard, PunchPlanner.RoleOf(openRandom, drops));
+        Assert.Equal(PunchRole.Easy, PunchPlanner.RoleOf(drops, openRandom));
+    }
+
+    [Fact]
     public void A_random_nat_still_offers_its_public_address_and_each_role_keeps_the_targets_it_can_use()
     {
         var hard = Behind(NatMapping.Random, "198.18.1.5");

@@ -33,10 +33,12 @@ public static class PunchPlanner
 
     /// <summary>
     /// How much later than the answer's expected arrival the punch fires, for processing and clock error. In the
-    /// lab the answer reaches the dialer within a few ms of its expected arrival. Firing late is not fatal (the
-    /// peer's SYN still finds this side's mapping as long as the lateness is under the one-way delay), only slower.
+    /// lab the answer reaches the dialer within a few ms of its expected arrival, and the dialer checks it and
+    /// binds its sockets in about a millisecond. Firing late is not fatal (the peer's SYN still finds this side's
+    /// mapping as long as the lateness is under the one-way delay), only slower — by as much as waiting longer
+    /// would have cost anyway; every millisecond of margin beyond what the answer needs is added to every punch.
     /// </summary>
-    public static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(15);
+    public static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(5);
 
     /// <summary>
     /// The endpoints a peer should aim at to meet a punch from local port <paramref name="port"/>: for each IPv4
@@ -82,14 +84,15 @@ public static class PunchPlanner
     private static bool OffersIPv6(IReadOnlyList<IPEndPoint> candidates) => candidates.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
 
     /// <summary>
-    /// Who punches how over IPv4: the birthday technique when exactly one side maps at random; a window of flows
-    /// from a side whose NAT maps sequentially; otherwise the standard punch from one port.
+    /// Who punches how over IPv4: the birthday technique when exactly one side maps at random (unless the other
+    /// side's NAT lets anyone in to its mapped ports, a full cone); a window of flows from a side whose NAT maps
+    /// sequentially; otherwise the standard punch from one port.
     /// </summary>
     public static PunchRole RoleOf(NodeAddress local, NodeAddress remote) =>
         (MapsAtRandom(local), MapsAtRandom(remote)) switch
         {
-            (true, false) => PunchRole.Hard,
-            (false, true) => PunchRole.Easy,
+            (true, false) when !LetsAnyoneIn(remote) => PunchRole.Hard,
+            (false, true) when !LetsAnyoneIn(local) => PunchRole.Easy,
             (false, false) when Maps(local, NatMapping.Sequential) => PunchRole.Sequential,
             _ => PunchRole.Standard,
         };
@@ -135,6 +138,15 @@ public static class PunchPlanner
         PunchRole.Easy => BirthdayStarts(peer, local).Easy,
         _ => TimeSpan.Zero,
     };
+
+    /// <summary>
+    /// Whether the NAT lets anyone in to a port it has mapped (endpoint-independent filtering: a full cone). Then a
+    /// random side facing it needs no birthday: the predictable side's own SYN maps its punch port, and the random
+    /// side's SYN gets in from whatever port its NAT gives it (one connection instead of hundreds).
+    /// </summary>
+    private static bool LetsAnyoneIn(NodeAddress address) =>
+        address.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork) &&
+        address.Endpoints.Where(e => e.Family == AddressFamily.InterNetwork).All(e => e.Nat.Filtering == NatFiltering.Open);
 
     private static bool Resets(NodeAddress address) =>
         address.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && e.Nat.Filtering == NatFiltering.Resets);
