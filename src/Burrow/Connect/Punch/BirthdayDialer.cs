@@ -66,7 +66,7 @@ public static class BirthdayDialer
         using var listener = listen is { } l ? PunchDialer.Bind(new IPEndPoint(IPAddress.Any, l.Port)) : null;
         if (listener is not null)
         {
-            listener.Listen(HardSockets); // behind a full-cone NAT (or none) every SYN of the hard side's spray comes in
+            listener.Listen(HardSockets); // a NAT that lets them in (a full cone not profiled as one) passes every SYN of the hard side's spray
             started.Add(PunchDialer.Accepted(listener, [listen!.Value.Peer], pick, stop.Token));
         }
         Socket? winner = null;
