@@ -7,7 +7,7 @@
       events "mapped" {target, observed, rtt_ms} ... "done"; then, with --hold, stays up
       until stdin closes, reporting "accepted" {remote} for inbound connections.
   labprobe.py map --udp ...           the same with UDP datagrams from one socket
-  labprobe.py connect 198.18.1.3:40000 [--bind 198.18.0.11] [--timeout 2]
+  labprobe.py connect 198.18.1.3:40000 [--bind 198.18.0.11] [--timeout 2]     ([2001:2::1]:40000 for IPv6)
       one TCP connection attempt: event "result" {outcome: open|rst|drop|unreachable}
   labprobe.py udp-loss 198.18.0.10:7001 --count 200
       event "stats" {sent, received} for an echo of `count` datagrams
@@ -24,7 +24,7 @@ def event(name, **fields):
 
 def parse(endpoint):
     host, port = endpoint.rsplit(":", 1)
-    return host, int(port)
+    return host.strip("[]"), int(port)          # "[2001:2::1]:7000" too
 
 
 def reusable(kind, local_port, bind="0.0.0.0"):
@@ -97,7 +97,8 @@ def map_udp(args):
 
 
 def connect(args):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in parse(args.target)[0] else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     if args.bind:
         sock.bind((args.bind, 0))
     sock.settimeout(args.timeout)

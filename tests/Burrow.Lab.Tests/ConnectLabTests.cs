@@ -72,6 +72,30 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
         }
     }
 
+    [Fact]
+    public async Task A_router_with_ipv6_routes_it_without_nat_and_its_firewall_drops_unsolicited_inbound()
+    {
+        var lab = fixture.Require();
+        var ct = TestContext.Current.CancellationToken;
+        var timeout = TimeSpan.FromSeconds(20);
+        // Out: a host behind six1 reaches the internet namespace over IPv6, seen at its own address (no NAT).
+        await using var echo = lab.RunTool("inet", "labecho.py", "--bind", "::", "--tcp", "7400");
+        await echo.WaitForEventAsync("ready", timeout, cancellationToken: ct);
+        await using var outbound = lab.RunTool("six1a", "labprobe.py", "connect", "[2001:2::1]:7400", "--timeout", "3");
+        var result = await outbound.WaitForEventAsync("result", timeout, cancellationToken: ct);
+        Assert.Equal("open", result.Get("outcome"));
+        var seen = await echo.WaitForEventAsync("tcp", timeout, cancellationToken: ct);
+        Assert.StartsWith($"{lab["six1a"]["ip6"]}:", seen.Get("remote"));
+        // In: a connection from the internet to a host behind six2 that listens is dropped (unsolicited).
+        await using var listener = lab.RunTool("six2a", "labecho.py", "--bind", "::", "--tcp", "7401");
+        await listener.WaitForEventAsync("ready", timeout, cancellationToken: ct);
+        await using var inbound = lab.RunTool("inet", "labprobe.py", "connect", $"[{lab["six2a"]["ip6"]}]:7401", "--timeout", "2");
+        Assert.Equal("drop", (await inbound.WaitForEventAsync("result", timeout, cancellationToken: ct)).Get("outcome"));
+        // The same listener, reached from its own LAN side (the router itself), answers: the drop is the firewall's.
+        await using var local = lab.RunTool("six2", "labprobe.py", "connect", $"[{lab["six2a"]["ip6"]}]:7401", "--timeout", "2");
+        Assert.Equal("open", (await local.WaitForEventAsync("result", timeout, cancellationToken: ct)).Get("outcome"));
+    }
+
     /// <summary>
     /// <c>burrow listen</c> on <paramref name="listenerHost"/>, registered, then <c>burrow connect</c> to its address from
     /// <paramref name="dialerHost"/> (both with <paramref name="extra"/>): the listener's <c>listening</c> event and
