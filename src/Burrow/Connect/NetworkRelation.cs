@@ -74,12 +74,14 @@ public static class NetworkRelation
 
     /// <summary>A random side facing one whose port it cannot meet over IPv4: random, or a new port per flow.</summary>
     private static bool Unmeetable(NodeAddress random, NodeAddress other) =>
-        AllIPv4Are(random, NatMapping.Random) && (AllIPv4Are(other, NatMapping.Random) || AllIPv4Are(other, NatMapping.Sequential));
+        AllIPv4(random, e => e.Nat.Mapping == NatMapping.Random)
+        && (AllIPv4(other, e => e.Nat.Mapping == NatMapping.Random) || AllIPv4(other, e => e.Nat.Mapping == NatMapping.Sequential));
 
-    private static bool AllIPv4Are(NodeAddress address, NatMapping mapping)
+    /// <summary>Whether the address has IPv4 endpoints and every one of them is <paramref name="what"/>.</summary>
+    internal static bool AllIPv4(NodeAddress address, Func<AddressEndpoint, bool> what)
     {
         var v4 = address.Endpoints.Where(e => e.Family == System.Net.Sockets.AddressFamily.InterNetwork).ToList();
-        return v4.Count > 0 && v4.All(e => e.Nat.Mapping == mapping);
+        return v4.Count > 0 && v4.All(what);
     }
 
     private static bool HasLoopback(NodeAddress address) =>

@@ -15,7 +15,7 @@ internal sealed record PunchPlan(PunchRole Role, int Port, IReadOnlyList<IPEndPo
     {
         var role = PunchPlanner.RoleOf(local, peer, ownCandidates, peerCandidates);
         // The peer's IPv6 endpoints are aimed at only from a port held on IPv6 (this side offered IPv6 too).
-        var usable = ownCandidates.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6)
+        var usable = PunchPlanner.OffersIPv6(ownCandidates)
             ? peerCandidates
             : [.. peerCandidates.Where(c => c.AddressFamily != AddressFamily.InterNetworkV6)];
         return new PunchPlan(role, port, PunchPlanner.Targets(role, peer, usable), instant, PunchPlanner.LagOf(role, local, peer));

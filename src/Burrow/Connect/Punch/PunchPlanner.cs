@@ -81,7 +81,7 @@ public static class PunchPlanner
     public static PunchRole RoleOf(NodeAddress local, NodeAddress remote, IReadOnlyList<IPEndPoint> localCandidates, IReadOnlyList<IPEndPoint> remoteCandidates) =>
         OffersIPv6(localCandidates) && OffersIPv6(remoteCandidates) ? PunchRole.Standard : RoleOf(local, remote);
 
-    private static bool OffersIPv6(IReadOnlyList<IPEndPoint> candidates) => candidates.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
+    internal static bool OffersIPv6(IReadOnlyList<IPEndPoint> candidates) => candidates.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
 
     /// <summary>
     /// Who punches how over IPv4: the birthday technique when exactly one side maps at random (unless the other
@@ -144,9 +144,7 @@ public static class PunchPlanner
     /// random side facing it needs no birthday: the predictable side's own SYN maps its punch port, and the random
     /// side's SYN gets in from whatever port its NAT gives it (one connection instead of hundreds).
     /// </summary>
-    private static bool LetsAnyoneIn(NodeAddress address) =>
-        address.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork) &&
-        address.Endpoints.Where(e => e.Family == AddressFamily.InterNetwork).All(e => e.Nat.Filtering == NatFiltering.Open);
+    private static bool LetsAnyoneIn(NodeAddress address) => NetworkRelation.AllIPv4(address, e => e.Nat.Filtering == NatFiltering.Open);
 
     private static bool Resets(NodeAddress address) =>
         address.Endpoints.Any(e => e.Family == AddressFamily.InterNetwork && e.Nat.Filtering == NatFiltering.Resets);

@@ -41,7 +41,7 @@ internal sealed class PunchResponder(
         }
         try
         {
-                                    var local = localAddress();
+            var local = localAddress();
             using var reservation = PunchSession.ReservePort(local);
             var port = reservation.Number;
             var lastMapped = await PunchSession.ObserveMappedPortAsync(observer, local, port, cancellationToken).ConfigureAwait(false);

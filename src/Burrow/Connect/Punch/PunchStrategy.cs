@@ -40,7 +40,7 @@ public sealed class PunchStrategy : IConnectStrategy
         var readyMs = context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds;
         using var reservation = PunchSession.ReservePort(local);
         var port = reservation.Number;
-                        var lastMapped = await PunchSession.ObserveMappedPortAsync(_observer, local, port, cancellationToken).ConfigureAwait(false);
+        var lastMapped = await PunchSession.ObserveMappedPortAsync(_observer, local, port, cancellationToken).ConfigureAwait(false);
         var observedMs = context.Time.GetElapsedTime(context.StartedAt).TotalMilliseconds;
         var candidates = PunchPlanner.Candidates(local, port, channel.ObservedEndPoint, lastMapped, reservation.IPv6);
         if (candidates.Count == 0)
