@@ -108,7 +108,7 @@ public sealed class DatagramChannel(SessionKeys keys, bool isServer)
         lock (_opening)
         {
             _opener ??= new AesGcm(isServer ? keys.NodeToServer : keys.ServerToNode, DatagramPacket.TagSize);
-            authentic = DatagramKeys.TryOpen(_opener, Nonce(!isServer, control, sequence), packet[..DatagramPacket.DataHeaderSize], sealedIn, plaintext);
+            authentic = DatagramKeys.TryOpen(_opener, Nonce(stackalloc byte[NonceSize], !isServer, control, sequence), packet[..DatagramPacket.DataHeaderSize], sealedIn, plaintext);
         }
         if (!authentic)
         {
@@ -158,18 +158,20 @@ public sealed class DatagramChannel(SessionKeys keys, bool isServer)
         lock (_sealing)
         {
             _sealer ??= new AesGcm(isServer ? keys.ServerToNode : keys.NodeToServer, DatagramPacket.TagSize);
-            DatagramKeys.Seal(_sealer, Nonce(isServer, control, sequence), packet.AsSpan(0, DatagramPacket.DataHeaderSize), plaintext, packet.AsSpan(DatagramPacket.DataHeaderSize));
+            DatagramKeys.Seal(_sealer, Nonce(stackalloc byte[NonceSize], isServer, control, sequence), packet.AsSpan(0, DatagramPacket.DataHeaderSize), plaintext, packet.AsSpan(DatagramPacket.DataHeaderSize));
         }
         return packet;
     }
 
     /// <summary>The AES-GCM nonce: direction(1) · space(1: message or control) · 0(2) · sequence(8). Never reused under one key.</summary>
-    private static byte[] Nonce(bool fromServer, bool control, ulong sequence)
+    private static Span<byte> Nonce(Span<byte> nonce, bool fromServer, bool control, ulong sequence)
     {
-        var nonce = new byte[12];
         nonce[0] = fromServer ? (byte)1 : (byte)0;
         nonce[1] = control ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteUInt64BigEndian(nonce.AsSpan(4), sequence);
+        nonce[2..4].Clear();
+        BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], sequence);
         return nonce;
     }
+
+    private const int NonceSize = 12;
 }

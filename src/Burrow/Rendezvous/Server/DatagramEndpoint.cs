@@ -9,9 +9,10 @@ namespace Burrow.Rendezvous.Server;
 
 /// <summary>
 /// The rendezvous on UDP (thin I/O driver): one socket for every node that joins by datagram, on the same port
-/// as the TLS listener. It answers hellos with stateless challenges, makes a <see cref="DatagramSession"/> per
-/// accepted join, opens data packets, acknowledges them, and hands their messages to the <see cref="NodeRegistry"/>;
-/// a timer drops sessions that fall silent. A packet that does not parse or authenticate is dropped.
+/// as the TLS listener, read by a thread of its own (<see cref="DatagramReader"/>). It answers hellos with
+/// stateless challenges, makes a <see cref="DatagramSession"/> per accepted join, opens data packets,
+/// acknowledges them, and hands their messages to the <see cref="NodeRegistry"/>; a timer drops sessions that
+/// fall silent. A packet that does not parse or authenticate is dropped.
 /// </summary>
 internal sealed class DatagramEndpoint : IAsyncDisposable
 {
@@ -23,7 +24,7 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     private readonly DatagramHandshake _handshake;
     private readonly ConcurrentDictionary<ulong, DatagramSession> _sessions = new();
     private readonly ConcurrentDictionary<ulong, long> _ended = new(); // session id → when it ended, while its join could still come again
-    private readonly ConcurrentDictionary<DatagramSession, long> _ciphered = new(); // sessions keeping ciphers → last use
+    private readonly ConcurrentDictionary<DatagramSession, byte> _ciphered = new(); // sessions keeping ciphers (each knows its last use)
     private readonly ITimer _cipherSweep;
     private readonly DelayedAcks _acks;
     private readonly Lock _joinLock = new();
@@ -44,7 +45,7 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _writer = new DatagramWriter(socket, 65536);
         _acks = new DelayedAcks(options.TimeProvider);
-        _receiver = ReceiveLoopAsync();
+        _receiver = DatagramReader.Start(socket, "Burrow rendezvous datagrams", DatagramPacket.MaxSize + 1, HandleSafely, _stop.Token); // a longer one is seen too long
         var sweep = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, options.IdleTimeout.Ticks / 6));
         _sweep = options.TimeProvider.CreateTimer(_ => Sweep(), null, sweep, sweep);
         _cipherSweep = options.TimeProvider.CreateTimer(_ => ReleaseIdleCiphers(), null, CipherIdle, CipherIdle);
@@ -56,6 +57,9 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     public IPEndPoint LocalEndPoint { get; }
 
     internal TimeProvider Time => _options.TimeProvider;
+
+    /// <summary>Sessions keeping their ciphers now (used in the last <see cref="CipherIdle"/> or so).</summary>
+    internal int SessionsKeepingCiphers => _ciphered.Count;
 
     internal int SendQueueLength => _options.SendQueueLength;
 
@@ -77,39 +81,6 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
         {
             socket.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>
-    /// The one reader of the socket: it waits for a datagram without a thread, then takes what else is already
-    /// queued (up to 64, each there already, so the call does not wait) before waiting again — under load, one
-    /// wake-up serves a burst instead of a thread hop per datagram.
-    /// </summary>
-    private async Task ReceiveLoopAsync()
-    {
-        await Task.Yield();
-        var buffer = new byte[DatagramPacket.MaxSize + 1];
-        var from = new SocketAddress(_socket.AddressFamily);
-        while (!_stop.IsCancellationRequested)
-        {
-            try
-            {
-                var length = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, _stop.Token).ConfigureAwait(false);
-                HandleSafely(buffer.AsSpan(0, length), from);
-                for (var drained = 0; drained < 64 && _socket.Available > 0; drained++)
-                {
-                    length = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
-                    HandleSafely(buffer.AsSpan(0, length), from);
-                }
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                // E.g. an ICMP error for an earlier send: nothing to do with the next datagram.
-            }
         }
     }
 
@@ -322,7 +293,13 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     }
 
     /// <summary>The session is about to seal or open a packet: it keeps its ciphers until idle for <see cref="CipherIdle"/>.</summary>
-    internal void Touch(DatagramSession session) => _ciphered[session] = Time.GetTimestamp();
+    internal void Touch(DatagramSession session)
+    {
+        if (session.MarkCipherUse(Time.GetTimestamp()))
+        {
+            _ciphered.TryAdd(session, 0); // it was not kept: it is now
+        }
+    }
 
     /// <summary>
     /// Frees the ciphers of sessions idle for <see cref="CipherIdle"/>: making a cipher costs ~3 µs, keeping one
@@ -331,11 +308,20 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     private void ReleaseIdleCiphers()
     {
         var now = Time.GetTimestamp();
-        foreach (var (session, used) in _ciphered)
+        foreach (var (session, _) in _ciphered)
         {
-            if (Time.GetElapsedTime(used, now) > CipherIdle && _ciphered.TryRemove(new KeyValuePair<DatagramSession, long>(session, used)))
+            var used = session.CipherUse;
+            if (Time.GetElapsedTime(used, now) <= CipherIdle || !_ciphered.TryRemove(session, out _))
+            {
+                continue;
+            }
+            if (session.TryMarkCiphersIdle(used))
             {
                 session.Channel.ReleaseCiphers();
+            }
+            else
+            {
+                _ciphered.TryAdd(session, 0); // used meanwhile: kept
             }
         }
     }

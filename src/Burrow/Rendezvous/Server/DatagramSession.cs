@@ -26,6 +26,7 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
     private ulong _closeAfter;
     private DateTimeOffset _expiresAt = DateTimeOffset.MinValue;
     private int _ackQueued;
+    private long _cipherUse; // when its ciphers were last used (a timestamp), 0 while it keeps none
 
     public DatagramSession(DatagramEndpoint endpoint, NodeId node, SessionKeys keys, SocketAddress address, TimeSpan roundTrip, long now)
     {
@@ -77,6 +78,15 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
         }
         Volatile.Write(ref _closeAfter, last);
     }
+
+    /// <summary>When the session's ciphers were last used (<see cref="TimeProvider.GetTimestamp"/>); 0 while it keeps none.</summary>
+    public long CipherUse => Volatile.Read(ref _cipherUse);
+
+    /// <summary>The ciphers are used at <paramref name="now"/>; true if they were not kept before (the endpoint keeps them from now on).</summary>
+    public bool MarkCipherUse(long now) => Interlocked.Exchange(ref _cipherUse, Math.Max(1, now)) == 0;
+
+    /// <summary>The ciphers go back unless used since <paramref name="seen"/>; true if they go back.</summary>
+    public bool TryMarkCiphersIdle(long seen) => Interlocked.CompareExchange(ref _cipherUse, 0, seen) == seen;
 
     /// <summary>When the session was made (<see cref="TimeProvider.GetTimestamp"/>).</summary>
     public long Joined { get; }

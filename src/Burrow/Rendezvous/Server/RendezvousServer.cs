@@ -96,6 +96,9 @@ public sealed class RendezvousServer : IAsyncDisposable
     /// <summary>True when a node with that id is registered now.</summary>
     public bool IsRegistered(NodeId node) => _registry.Contains(node);
 
+    /// <summary>Datagram sessions keeping their ciphers now (the others make them again at their next packet).</summary>
+    internal int DatagramSessionsKeepingCiphers => _datagram?.SessionsKeepingCiphers ?? 0;
+
     private Task OnAccepted(Socket socket, CancellationToken stopping)
     {
         if (!_handshakeSlots.Wait(0))

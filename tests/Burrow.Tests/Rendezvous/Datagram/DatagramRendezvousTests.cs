@@ -63,6 +63,35 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task An_idle_session_gives_its_ciphers_back_and_keeps_them_again_once_used()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RendezvousServerTests.StartServerAsync(ct);
+        await using var link = await RegisterAsync(server, _alice, ct);
+        Assert.Equal(1, server.DatagramSessionsKeepingCiphers);
+        await WaitUntilAsync(() => server.DatagramSessionsKeepingCiphers == 0, ct); // idle a second or two
+
+        for (var round = 0; round < 2; round++)
+        {
+            var t0 = DateTimeOffset.UtcNow;
+            link.TrySend(new TimeRequest(t0)); // opened and answered with ciphers made again
+            Assert.Equal(t0.UtcTicks / 10, (await ReceiveAsync<TimeReply>(link, ct)).ClientSent.UtcTicks / 10);
+            Assert.Equal(1, server.DatagramSessionsKeepingCiphers);
+            await WaitUntilAsync(() => server.DatagramSessionsKeepingCiphers == 0, ct);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold in time");
+            await Task.Delay(50, ct);
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Signals_cross_between_a_datagram_node_and_a_TLS_node_both_ways()
     {
         var ct = TestContext.Current.CancellationToken;
