@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using Burrow.Addressing;
 using Burrow.Identity;
+using Burrow.Rendezvous;
 using Burrow.Rendezvous.Datagram;
 using Burrow.Rendezvous.Protocol;
 
@@ -33,7 +34,7 @@ internal sealed class DatagramSwarm : IAsyncDisposable
     {
         _server = server;
         _sockets = [.. Enumerable.Range(0, sockets).Select(_ => NewSocket())];
-        _loops = [.. _sockets.Select(ReceiveLoopAsync)];
+        _loops = [.. _sockets.Select((socket, i) => DatagramReader.Start(socket, $"swarm socket {i}", DatagramPacket.MaxSize + 1, (packet, _) => Dispatch(packet), _stop.Token))]; // as the server reads
         _keepAlive = KeepAliveLoopAsync();
     }
 
@@ -208,32 +209,6 @@ internal sealed class DatagramSwarm : IAsyncDisposable
         }
     }
 
-    /// <summary>One reader per socket: a wake-up takes every datagram already queued (as the server's loop does).</summary>
-    private async Task ReceiveLoopAsync(Socket socket)
-    {
-        await Task.Yield();
-        var buffer = new byte[DatagramPacket.MaxSize + 1];
-        while (!_stop.IsCancellationRequested)
-        {
-            try
-            {
-                Dispatch(buffer.AsSpan(0, await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token)));
-                for (var drained = 0; drained < 64 && socket.Available > 0; drained++)
-                {
-                    Dispatch(buffer.AsSpan(0, socket.Receive(buffer)));
-                }
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                // an ICMP error for an earlier send
-            }
-        }
-    }
-
     private void Dispatch(ReadOnlySpan<byte> packet)
     {
         if (!DatagramPacket.TryReadKind(packet, out var kind))
@@ -276,8 +251,10 @@ internal sealed class DatagramSwarm : IAsyncDisposable
     {
         private int _ackQueued;
         private readonly TaskCompletionSource<bool> _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Channel<RendezvousMessage> _inbound = Channel.CreateUnbounded<RendezvousMessage>();
-        private readonly ConcurrentDictionary<ulong, TaskCompletionSource> _unacknowledged = new();
+        // Whoever awaits a message or an acknowledgement goes on on the socket's reader thread, not through the
+        // thread pool: the harness shares the cores with the server, so its thread switches cost the server.
+        private readonly Channel<RendezvousMessage> _inbound = Channel.CreateUnbounded<RendezvousMessage>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+        private readonly Queue<(ulong Sequence, TaskCompletionSource Done)> _unacknowledged = new(); // in the order sealed
 
         public NodeId Id { get; } = id;
 
@@ -291,9 +268,12 @@ internal sealed class DatagramSwarm : IAsyncDisposable
         {
             WasReset = true;
             _inbound.Writer.TryComplete(new ResetException());
-            foreach (var waiting in _unacknowledged.Values)
+            lock (_unacknowledged)
             {
-                waiting.TrySetException(new ResetException());
+                while (_unacknowledged.TryDequeue(out var waiting))
+                {
+                    waiting.Done.TrySetException(new ResetException());
+                }
             }
         }
 
@@ -314,9 +294,14 @@ internal sealed class DatagramSwarm : IAsyncDisposable
         /// <summary>Sends a message and waits for the server's acknowledgement, resending each second.</summary>
         public async Task SendAsync(RendezvousMessage message)
         {
-            var packet = channel.SealMessage(RendezvousCodec.Encode(message), out var sequence);
-            var acknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _unacknowledged[sequence] = acknowledged;
+            var frame = RendezvousCodec.Encode(message);
+            var acknowledged = new TaskCompletionSource();
+            byte[] packet;
+            lock (_unacknowledged) // numbered and queued together, so the queue is in sequence order
+            {
+                packet = channel.SealMessage(frame, out var sequence);
+                _unacknowledged.Enqueue((sequence, acknowledged));
+            }
             await swarm.RepeatAsync(socket, packet, acknowledged.Task);
         }
 
@@ -327,25 +312,30 @@ internal sealed class DatagramSwarm : IAsyncDisposable
             return await _inbound.Reader.ReadAsync(deadline.Token);
         }
 
-        private readonly ConcurrentDictionary<string, int> _seen = new();
+        private readonly int[] _seen = new int[8 * 8]; // packets by result and content
 
-        public string Describe() => string.Join(", ", _seen.Select(s => $"{s.Key} {s.Value}"));
+        public string Describe() => string.Join(", ", _seen.Select((count, i) => (count, i)).Where(s => s.count > 0).Select(s => $"{(OpenResult)(s.i / 8)}/{(DatagramContent)(s.i % 8)} {s.count}"));
+
+        private TaskCompletionSource? TakeAcknowledged(ulong upTo)
+        {
+            lock (_unacknowledged)
+            {
+                return _unacknowledged.TryPeek(out var head) && head.Sequence <= upTo ? _unacknowledged.Dequeue().Done : null;
+            }
+        }
 
         public void OnPacket(ReadOnlySpan<byte> packet)
         {
             var delivered = new List<byte[]>(1);
             var result = channel.Open(packet, delivered, out var opened);
-            _seen.AddOrUpdate($"{result}/{opened.Content}", 1, (_, n) => n + 1);
+            Interlocked.Increment(ref _seen[((int)result * 8) + ((int)opened.Content & 7)]);
             if (result is OpenResult.Invalid or OpenResult.TooEarly)
             {
                 return;
             }
-            foreach (var (sequence, waiting) in _unacknowledged)
+            while (TakeAcknowledged(opened.Acknowledged) is { } waiting)
             {
-                if (sequence <= opened.Acknowledged && _unacknowledged.TryRemove(sequence, out _))
-                {
-                    waiting.TrySetResult();
-                }
+                waiting.TrySetResult();
             }
             if (result != OpenResult.Control)
             {

@@ -28,7 +28,7 @@ internal static class RendezvousLoadBenchmark
         var port = int.Parse((await server.StandardOutput.ReadLineAsync())!.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         var endpoint = new IPEndPoint(IPAddress.Loopback, port);
         var clients = new List<IBenchNode>(nodes);
-        await using var swarm = datagram ? new DatagramSwarm(endpoint, 64) : null;
+        await using var swarm = datagram ? new DatagramSwarm(endpoint, 8) : null;
         Func<int, Task<IBenchNode>> register = swarm is null ? async _ => await Client.RegisterAsync(endpoint) : async i => new SwarmBenchNode(await swarm.RegisterAsync(i));
         try
         {
@@ -51,11 +51,15 @@ internal static class RendezvousLoadBenchmark
             Console.WriteLine($"server memory per registered node: resident {(rssAfter - rssBefore) / (double)added / 1024:F1} KiB, managed heap {(heapAfter - heapBefore) / (double)added / 1024:F1} KiB");
 
             var count = 0L;
+            var cpuBefore = await CpuAsync(server);
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
             clock.Restart();
             await Task.WhenAll(Enumerable.Range(0, Math.Min(pairs, clients.Count / 2))
                 .Select(i => CoordinateAsync(clients[2 * i], clients[(2 * i) + 1], () => Interlocked.Increment(ref count), stop.Token)));
-            Console.WriteLine($"coordinations (signal and answer through the server): {count / clock.Elapsed.TotalSeconds:F0}/s over {clock.Elapsed.TotalSeconds:F1} s");
+            var elapsed = clock.Elapsed;
+            var serverCpu = await CpuAsync(server) - cpuBefore;
+            Console.WriteLine($"coordinations (signal and answer through the server): {count / elapsed.TotalSeconds:F0}/s over {elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"server CPU meanwhile: {serverCpu / elapsed:F2} of {Environment.ProcessorCount} cores, {serverCpu.TotalMicroseconds / Math.Max(1, count):F0} µs per coordination (the rest is the harness's and the kernel's for it)");
             return 0;
         }
         finally
@@ -69,7 +73,7 @@ internal static class RendezvousLoadBenchmark
         }
     }
 
-    /// <summary>The child process: a server on a free loopback port; "measure" on stdin prints memory; end of stdin stops it.</summary>
+    /// <summary>The child process: a server on a free loopback port; "measure" on stdin prints memory, "cpu" its processor time; end of stdin stops it.</summary>
     public static async Task<int> ServeAsync()
     {
         var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
@@ -93,7 +97,11 @@ internal static class RendezvousLoadBenchmark
         Console.WriteLine($"port {server.LocalEndPoint.Port}");
         while (await Console.In.ReadLineAsync() is { } line)
         {
-            if (line == "measure")
+            if (line == "cpu")
+            {
+                Console.WriteLine(Process.GetCurrentProcess().TotalProcessorTime.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else if (line == "measure")
             {
                 var heap = GC.GetTotalMemory(forceFullCollection: true);
                 Console.WriteLine($"{ResidentBytes()} {heap} {server.RegisteredCount}");
@@ -120,6 +128,13 @@ internal static class RendezvousLoadBenchmark
         await server.StandardInput.WriteLineAsync("measure");
         await server.StandardInput.FlushAsync();
         return int.Parse((await server.StandardOutput.ReadLineAsync())!.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<TimeSpan> CpuAsync(Process server)
+    {
+        await server.StandardInput.WriteLineAsync("cpu");
+        await server.StandardInput.FlushAsync();
+        return TimeSpan.FromTicks(long.Parse((await server.StandardOutput.ReadLineAsync())!, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static async Task<(long Resident, long Heap)> MeasureAsync(Process server)
