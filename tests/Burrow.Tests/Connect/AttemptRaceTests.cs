@@ -30,7 +30,7 @@ public class AttemptRaceTests
             }),
         ];
         var race = AttemptRace.RunAsync(entrants, time, ct);
-        await WaitUntil(() => { lock (started) { return started.Count == 1; } }, ct);
+        await Eventually.HoldsAsync(() => { lock (started) { return started.Count == 1; } }, ct);
         time.Advance(TimeSpan.FromMilliseconds(249));
         await Task.Delay(50, ct);
         Assert.False(secondStarted.Task.IsCompleted); // not before its delay
@@ -81,13 +81,5 @@ public class AttemptRaceTests
         var race = AttemptRace.RunAsync(entrants, TimeProvider.System, cts.Token);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => race);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, CancellationToken ct)
-    {
-        while (!condition())
-        {
-            await Task.Delay(5, ct);
-        }
     }
 }

@@ -79,7 +79,7 @@ public class PunchSchedulerTests
         Assert.Equal(GCLatencyMode.NoGCRegion, modeInAction);
         // With nothing due the thread ends the region; the next job is far off.
         var far = scheduler.ScheduleAt(In(TimeSpan.FromSeconds(30)), () => { }, ct);
-        await WaitUntilAsync(() => GCSettings.LatencyMode != GCLatencyMode.NoGCRegion, ct);
+        await Eventually.HoldsAsync(() => GCSettings.LatencyMode != GCLatencyMode.NoGCRegion, ct);
         Assert.False(far.IsCompleted);
 
         using var noHold = new PunchScheduler(new PunchSchedulerOptions { GcHoldLead = TimeSpan.Zero });
@@ -91,15 +91,5 @@ public class PunchSchedulerTests
         var mode = GCLatencyMode.Batch;
         await scheduler.ScheduleAt(In(TimeSpan.FromMilliseconds(50)), () => mode = GCSettings.LatencyMode, ct);
         return mode;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "condition not reached in 10 s");
-            await Task.Delay(10, ct);
-        }
     }
 }

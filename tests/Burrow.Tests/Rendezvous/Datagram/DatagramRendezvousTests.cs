@@ -69,7 +69,7 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
         await using var server = await RendezvousServerTests.StartServerAsync(ct);
         await using var link = await RegisterAsync(server, _alice, ct);
         Assert.Equal(1, server.DatagramSessionsKeepingCiphers);
-        await WaitUntilAsync(() => server.DatagramSessionsKeepingCiphers == 0, ct); // idle a second or two
+        await Eventually.HoldsAsync(() => server.DatagramSessionsKeepingCiphers == 0, ct); // idle a second or two
 
         for (var round = 0; round < 2; round++)
         {
@@ -77,17 +77,7 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
             link.TrySend(new TimeRequest(t0)); // opened and answered with ciphers made again
             Assert.Equal(t0.UtcTicks / 10, (await ReceiveAsync<TimeReply>(link, ct)).ClientSent.UtcTicks / 10);
             Assert.Equal(1, server.DatagramSessionsKeepingCiphers);
-            await WaitUntilAsync(() => server.DatagramSessionsKeepingCiphers == 0, ct);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold in time");
-            await Task.Delay(50, ct);
+            await Eventually.HoldsAsync(() => server.DatagramSessionsKeepingCiphers == 0, ct);
         }
     }
 
