@@ -238,6 +238,7 @@ internal sealed class DatagramSwarm : IAsyncDisposable
         await _stop.CancelAsync();
         foreach (var socket in _sockets)
         {
+            DatagramReader.Wake(socket);
             socket.Dispose();
         }
         await Task.WhenAll(_loops);

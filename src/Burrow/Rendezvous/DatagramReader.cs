@@ -23,7 +23,7 @@ internal static class DatagramReader
     /// <summary>
     /// Starts reading <paramref name="socket"/> on a new background thread named <paramref name="name"/>, into a
     /// buffer of <paramref name="bufferSize"/> bytes (a longer datagram comes truncated to it). To stop it, cancel
-    /// <paramref name="stop"/>, then dispose the socket (that wakes the thread); the task completes when the
+    /// <paramref name="stop"/>, <see cref="Wake"/> it, then dispose the socket; the task completes when the
     /// thread has ended.
     /// </summary>
     public static Task Start(Socket socket, string name, int bufferSize, DatagramHandler handle, CancellationToken stop) =>
@@ -60,6 +60,30 @@ internal static class DatagramReader
         };
         thread.Start();
         return ended.Task;
+    }
+
+    /// <summary>
+    /// Wakes a reader whose stop was cancelled, with an empty datagram from the socket to itself (to loopback when
+    /// it is bound to every interface). Disposing the socket wakes it too on Linux (the runtime shuts the socket
+    /// down), but not on Windows or macOS, where a UDP socket's wait is not aborted by closing it. Best effort: a
+    /// socket connected to another peer filters the datagram out, and then only disposing wakes the reader.
+    /// </summary>
+    public static void Wake(Socket socket)
+    {
+        try
+        {
+            if (socket.LocalEndPoint is IPEndPoint local)
+            {
+                var to = local.Address.Equals(IPAddress.Any) ? IPAddress.Loopback
+                    : local.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+                    : local.Address;
+                socket.SendTo([], new IPEndPoint(to, local.Port));
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Nothing to wake, or no way to: disposing the socket is left.
+        }
     }
 
     /// <summary>Waits until the socket is readable, then lets <paramref name="take"/> take what is queued; again until stopped.</summary>

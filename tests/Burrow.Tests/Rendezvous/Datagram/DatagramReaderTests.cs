@@ -78,10 +78,33 @@ public sealed class DatagramReaderTests
         await StopAsync(socket, stop, reading, ct);
     }
 
-    /// <summary>Stops the reader as its owners do (cancel, then dispose the socket, which wakes the thread); it ends soon.</summary>
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(Ways))]
+    public async Task Wake_ends_a_stopped_reader_without_the_socket_being_disposed(bool batched)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        foreach (var bound in new[] { IPAddress.Loopback, IPAddress.Any })
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(bound, 0));
+            using var stop = new CancellationTokenSource();
+            var handled = 0;
+            var reading = DatagramReader.Start(socket, "test reader", 100, (_, _) => Interlocked.Increment(ref handled), batched, stop.Token);
+            await Task.Delay(100, ct); // the thread is waiting for the socket to be readable
+            Assert.False(reading.IsCompleted);
+
+            await stop.CancelAsync();
+            DatagramReader.Wake(socket); // as on Windows or macOS, where disposing the socket would not wake it
+            await reading.WaitAsync(TimeSpan.FromSeconds(5), ct);
+            Assert.Equal(0, Volatile.Read(ref handled)); // the wake-up is not handed on as a datagram
+        }
+    }
+
+    /// <summary>Stops the reader as its owners do (cancel, wake, then dispose the socket); it ends soon.</summary>
     private static async Task StopAsync(Socket socket, CancellationTokenSource stop, Task reading, CancellationToken ct)
     {
         await stop.CancelAsync();
+        DatagramReader.Wake(socket);
         socket.Dispose();
         await reading.WaitAsync(TimeSpan.FromSeconds(5), ct);
     }
