@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Burrow.Identity;
 using Burrow.Rendezvous.Datagram;
 using Burrow.Rendezvous.Protocol;
 using Microsoft.Extensions.Logging;
@@ -22,13 +22,11 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     private readonly RendezvousMetrics _metrics;
     private readonly ILogger _logger;
     private readonly DatagramHandshake _handshake;
-    private readonly ConcurrentDictionary<ulong, DatagramSession> _sessions = new();
-    private readonly ConcurrentDictionary<ulong, long> _ended = new(); // session id → when it ended, while its join could still come again
-    private readonly ConcurrentDictionary<DatagramSession, byte> _ciphered = new(); // sessions keeping ciphers (each knows its last use)
+    private readonly JoinGate _joins;
+    private readonly DatagramSessionTable _sessions;
+    private readonly CipherKeeping _ciphers;
     private readonly ITimer _cipherSweep;
     private readonly DelayedAcks _acks;
-    private readonly Lock _joinLock = new();
-    private int _unregistered; // sessions joined and not registered yet
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiver;
     private readonly DatagramWriter _writer;
@@ -42,24 +40,24 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _handshake = new DatagramHandshake(options.TimeProvider);
+        _joins = new JoinGate(options.MaxDatagramJoinsPerSecond, options.TimeProvider);
+        _sessions = new DatagramSessionTable(options.MaxPendingHandshakes, options.TimeProvider);
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _writer = new DatagramWriter(socket, 65536);
         _acks = new DelayedAcks(options.TimeProvider);
         _receiver = DatagramReader.Start(socket, "Burrow rendezvous datagrams", DatagramPacket.MaxSize + 1, HandleSafely, _stop.Token); // a longer one is seen too long
         var sweep = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, options.IdleTimeout.Ticks / 6));
-        _sweep = options.TimeProvider.CreateTimer(_ => Sweep(), null, sweep, sweep);
-        _cipherSweep = options.TimeProvider.CreateTimer(_ => ReleaseIdleCiphers(), null, CipherIdle, CipherIdle);
+        _sweep = options.TimeProvider.CreateTimer(_ => Guarded(Sweep), null, sweep, sweep);
+        _ciphers = new CipherKeeping(options.TimeProvider);
+        _cipherSweep = options.TimeProvider.CreateTimer(_ => Guarded(_ciphers.ReleaseIdle), null, CipherKeeping.Idle, CipherKeeping.Idle);
     }
-
-    /// <summary>A session unused this long gives its ciphers back (made again at its next packet).</summary>
-    private static readonly TimeSpan CipherIdle = TimeSpan.FromSeconds(1);
 
     public IPEndPoint LocalEndPoint { get; }
 
     internal TimeProvider Time => _options.TimeProvider;
 
-    /// <summary>Sessions keeping their ciphers now (used in the last <see cref="CipherIdle"/> or so).</summary>
-    internal int SessionsKeepingCiphers => _ciphered.Count;
+    /// <summary>Sessions keeping their ciphers now (used in the last <see cref="CipherKeeping.Idle"/> or so).</summary>
+    internal int SessionsKeepingCiphers => _ciphers.Count;
 
     internal int SendQueueLength => _options.SendQueueLength;
 
@@ -98,6 +96,20 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
         }
     }
 
+    /// <summary>A timer's work: a fault is counted and logged, not thrown on the timer's thread (that would end the process).</summary>
+    private void Guarded(Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _metrics.Datagram("error");
+            RendezvousServerLog.Closed(_logger, "datagram", $"sweep failed: {e}");
+        }
+    }
+
     private void Handle(ReadOnlySpan<byte> packet, SocketAddress from)
     {
         if (!DatagramPacket.TryReadKind(packet, out var kind))
@@ -124,33 +136,63 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
 
     private void Join(ReadOnlySpan<byte> packet, SocketAddress from)
     {
-        var check = _handshake.TryJoin(packet, from, out var node, out var keys, out var roundTrip);
-        if (check != JoinCheck.Accepted)
+        var check = _handshake.CheckCookie(packet, from, out _);
+        if (check == JoinCheck.Accepted)
         {
-            _metrics.Datagram($"join_{check.ToString().ToLowerInvariant()}");
-            return;
-        }
-        DatagramSession? session;
-        lock (_joinLock) // against Remove: a session that ended is never made again (its numbers would be sealed twice)
-        {
-            if (_ended.ContainsKey(keys!.Session))
+            var cookie = DatagramPacket.ReadJoin(packet).Cookie;
+            switch (_joins.Admit(cookie, packet, out var repeated))
             {
-                _metrics.Datagram("join_ended");
+                case JoinAdmission.Repeated:
+                    Welcome(repeated);
+                    return;
+                case JoinAdmission.Replayed:
+                    _metrics.Datagram("join_replayed");
+                    return;
+                case JoinAdmission.Busy:
+                    _metrics.Datagram("join_busy");
+                    return;
+            }
+            check = _handshake.TryJoin(packet, from, out var node, out var keys, out var roundTrip);
+            if (check == JoinCheck.Accepted)
+            {
+                if (Join(node!, keys!, roundTrip, from))
+                {
+                    _joins.Accepted(cookie, packet, keys!.Session); // the same join again is answered without the crypto
+                }
                 return;
             }
-            // A join sent again (its welcome was lost) derives the same session: answer it again.
-            if (!_sessions.TryGetValue(keys.Session, out session))
-            {
-                if (Volatile.Read(ref _unregistered) >= _options.MaxPendingHandshakes)
-                {
-                    _metrics.Datagram("join_busy"); // as many joined and not yet registered as the server takes at once
-                    return;
-                }
-                session = new DatagramSession(this, node!.NodeId, keys, Copy(from), roundTrip, Time.GetTimestamp());
-                _sessions[keys.Session] = session;
-                Interlocked.Increment(ref _unregistered);
-            }
         }
+        _metrics.Datagram($"join_{check.ToString().ToLowerInvariant()}");
+    }
+
+    /// <summary>Makes the session of a join just accepted and welcomes it; false if it ended, or too many wait to register.</summary>
+    private bool Join(NodePublicKey node, SessionKeys keys, TimeSpan roundTrip, SocketAddress from)
+    {
+        var joined = _sessions.Join(keys.Session, () => new DatagramSession(this, node.NodeId, keys, Copy(from), roundTrip, Time.GetTimestamp()), out var session);
+        if (joined is SessionJoin.Ended or SessionJoin.Busy)
+        {
+            _metrics.Datagram(joined == SessionJoin.Ended ? "join_ended" : "join_busy");
+            return false;
+        }
+        Welcome(session!); // made now, or before (the join was sent again: its welcome was lost)
+        return true;
+    }
+
+    /// <summary>Welcomes again the session of a join sent again (its welcome was lost), if it is still there.</summary>
+    private void Welcome(ulong id)
+    {
+        if (_sessions.TryGet(id, out var session))
+        {
+            Welcome(session);
+        }
+        else
+        {
+            _metrics.Datagram("join_ended");
+        }
+    }
+
+    private void Welcome(DatagramSession session)
+    {
         Touch(session);
         Send(session.Channel.SealControl(DatagramContent.Welcome, [], out _), session.Address);
     }
@@ -158,7 +200,7 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     private void Data(ReadOnlySpan<byte> packet, SocketAddress from)
     {
         var id = DatagramPacket.ReadSession(packet);
-        if (!_sessions.TryGetValue(id, out var session))
+        if (!_sessions.TryGet(id, out var session))
         {
             _metrics.Datagram("unknown_session");
             Send(DatagramPacket.Reset(id), Copy(from));
@@ -264,21 +306,13 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     internal void Closed(DatagramSession session) => End(session, "registration refused");
 
     /// <summary>A session registered: it no longer counts against the joins the server takes at once.</summary>
-    internal void Registered() => Interlocked.Decrement(ref _unregistered);
+    internal void Registered() => _sessions.Registered();
 
     /// <summary>Forgets a session (it ended, was replaced, or fell silent).</summary>
     internal void Remove(DatagramSession session)
     {
-        lock (_joinLock)
-        {
-            _ended[session.Channel.Session] = Time.GetTimestamp();
-            _sessions.TryRemove(new KeyValuePair<ulong, DatagramSession>(session.Channel.Session, session));
-        }
-        if (session.TakePending())
-        {
-            Interlocked.Decrement(ref _unregistered);
-        }
-        _ciphered.TryRemove(session, out _);
+        _sessions.Remove(session);
+        _ciphers.Forget(session);
         session.Channel.ReleaseCiphers();
         _registry.Remove(session);
     }
@@ -292,52 +326,15 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>The session is about to seal or open a packet: it keeps its ciphers until idle for <see cref="CipherIdle"/>.</summary>
-    internal void Touch(DatagramSession session)
-    {
-        if (session.MarkCipherUse(Time.GetTimestamp()))
-        {
-            _ciphered.TryAdd(session, 0); // it was not kept: it is now
-        }
-    }
-
-    /// <summary>
-    /// Frees the ciphers of sessions idle for <see cref="CipherIdle"/>: making a cipher costs ~3 µs, keeping one
-    /// ~1.5 KiB, so only the sessions in use keep theirs (most of 100,000 nodes only ping every 25 s).
-    /// </summary>
-    private void ReleaseIdleCiphers()
-    {
-        var now = Time.GetTimestamp();
-        foreach (var (session, _) in _ciphered)
-        {
-            var used = session.CipherUse;
-            if (Time.GetElapsedTime(used, now) <= CipherIdle || !_ciphered.TryRemove(session, out _))
-            {
-                continue;
-            }
-            if (session.TryMarkCiphersIdle(used))
-            {
-                session.Channel.ReleaseCiphers();
-            }
-            else
-            {
-                _ciphered.TryAdd(session, 0); // used meanwhile: kept
-            }
-        }
-    }
+    /// <summary>The session is about to seal or open a packet: it keeps its ciphers until idle.</summary>
+    internal void Touch(DatagramSession session) => _ciphers.Use(session);
 
     /// <summary>Drops sessions silent for the idle timeout, and joined ones that never registered in time.</summary>
     private void Sweep()
     {
         var now = Time.GetTimestamp();
-        foreach (var (id, ended) in _ended)
-        {
-            if (Time.GetElapsedTime(ended, now) > 2 * DatagramHandshake.CookieLifetime)
-            {
-                _ended.TryRemove(id, out _);
-            }
-        }
-        foreach (var session in _sessions.Values)
+        _sessions.ForgetEnded(now);
+        foreach (var session in _sessions.Sessions)
         {
             if (Expired(session, now) is not null)
             {
@@ -370,10 +367,11 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
         await _cipherSweep.DisposeAsync().ConfigureAwait(false);
         _acks.Dispose();
         await _stop.CancelAsync().ConfigureAwait(false);
+        DatagramReader.Wake(_socket);
         _writer.Dispose();
         _socket.Dispose();
         await _receiver.ConfigureAwait(false);
-        foreach (var session in _sessions.Values)
+        foreach (var session in _sessions.Sessions)
         {
             session.Abort();
         }

@@ -52,16 +52,10 @@ internal sealed class DatagramHandshake : IDisposable
         keys = null;
         roundTrip = default;
         var join = DatagramPacket.ReadJoin(packet);
-        var age = (long)Now() - (long)join.Issued;
-        if (join.Issued > long.MaxValue || age < 0 || age > CookieLifetime.TotalMilliseconds)
+        var check = CheckCookie(packet, from, out var age);
+        if (check != JoinCheck.Accepted)
         {
-            return JoinCheck.Stale;
-        }
-        Span<byte> cookie = stackalloc byte[DatagramPacket.CookieSize];
-        Cookie(from, join.Nonce, join.Issued, cookie);
-        if (!CryptographicOperations.FixedTimeEquals(cookie, join.Cookie))
-        {
-            return JoinCheck.BadCookie;
+            return check;
         }
         if (KeyFor((long)join.Issued / KeyEpochMs, create: false) is not var (serverKey, serverPublic))
         {
@@ -86,6 +80,24 @@ internal sealed class DatagramHandshake : IDisposable
         CryptographicOperations.ZeroMemory(secret);
         roundTrip = TimeSpan.FromMilliseconds(age);
         return JoinCheck.Accepted;
+    }
+
+    /// <summary>
+    /// The cheap part of <see cref="TryJoin"/>: whether a well-formed join from <paramref name="from"/> carries a
+    /// cookie this server issued to that address less than <see cref="CookieLifetime"/> ago (<see cref="JoinCheck.Accepted"/>),
+    /// and how long ago.
+    /// </summary>
+    public JoinCheck CheckCookie(ReadOnlySpan<byte> packet, SocketAddress from, out long ageMs)
+    {
+        var join = DatagramPacket.ReadJoin(packet);
+        ageMs = (long)Now() - (long)join.Issued;
+        if (join.Issued > long.MaxValue || ageMs < 0 || ageMs > CookieLifetime.TotalMilliseconds)
+        {
+            return JoinCheck.Stale;
+        }
+        Span<byte> cookie = stackalloc byte[DatagramPacket.CookieSize];
+        Cookie(from, join.Nonce, join.Issued, cookie);
+        return CryptographicOperations.FixedTimeEquals(cookie, join.Cookie) ? JoinCheck.Accepted : JoinCheck.BadCookie;
     }
 
     private void Cookie(SocketAddress from, ReadOnlySpan<byte> nonce, ulong issued, Span<byte> cookie)

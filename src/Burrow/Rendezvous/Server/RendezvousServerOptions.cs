@@ -33,6 +33,13 @@ public sealed record RendezvousServerOptions
     /// <summary>Unauthenticated connections allowed at once; more are closed at once (flood guard).</summary>
     public int MaxPendingHandshakes { get; init; } = 256;
 
+    /// <summary>
+    /// New datagram joins checked (a signature and a key agreement each) per second at most, on average; a
+    /// second's worth may come at once. More are dropped, and their nodes send them again. It keeps a host
+    /// that sends joins from taking the datagram socket's reader thread from the registered nodes' packets.
+    /// </summary>
+    public int MaxDatagramJoinsPerSecond { get; init; } = 2000;
+
     /// <summary>Messages waiting to be written to one node; a signal that finds the queue full fails (peer busy).</summary>
     public int SendQueueLength { get; init; } = 32;
 

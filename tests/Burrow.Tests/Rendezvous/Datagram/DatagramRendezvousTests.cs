@@ -161,6 +161,42 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_join_sent_again_is_welcomed_again_another_with_its_cookie_is_refused_and_fresh_joins_keep_to_the_budget()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RendezvousServerTests.StartServerAsync(ct, o => o with { TimeProvider = time, MaxDatagramJoinsPerSecond = 1 });
+        using var first = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        using var second = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        await first.ConnectAsync(server.LocalEndPoint, ct);
+        await second.ConnectAsync(server.LocalEndPoint, ct);
+        var buffer = new byte[4096];
+
+        using var alice = await ChallengeAsync(first, ct);
+        var join = alice.Join(_alice, _alice);
+        var channel = alice.Channel(_alice);
+        for (var i = 0; i < 2; i++) // the second time as a node sends it when the welcome was lost: welcomed again
+        {
+            await first.SendAsync(join, ct);
+            var length = await first.ReceiveAsync(buffer, ct);
+            Assert.Equal(OpenResult.Control, channel.Open(buffer.AsSpan(0, length), [], out var welcome));
+            Assert.Equal(DatagramContent.Welcome, welcome.Content);
+        }
+        await first.SendAsync(alice.Join(_alice, _alice), ct); // another join (a new signature) with the cookie of one accepted
+        await AssertQuietAsync(first, ct);
+
+        using var bob = await ChallengeAsync(second, ct);
+        var bobJoin = bob.Join(_bob, _bob);
+        await second.SendAsync(bobJoin, ct); // the second fresh join in the same second: over the budget of one
+        await AssertQuietAsync(second, ct);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await second.SendAsync(bobJoin, ct); // sent again a second later: checked and welcomed
+        var bobLength = await second.ReceiveAsync(buffer, ct);
+        Assert.Equal(OpenResult.Control, bob.Channel(_bob).Open(buffer.AsSpan(0, bobLength), [], out var bobWelcome));
+        Assert.Equal(DatagramContent.Welcome, bobWelcome.Content);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_replayed_packet_from_elsewhere_neither_moves_the_session_nor_gets_an_answer()
     {
         var ct = TestContext.Current.CancellationToken;
