@@ -177,6 +177,32 @@ public sealed class RendezvousServerTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_full_server_refuses_new_nodes_but_takes_a_node_back_and_makes_room_when_one_leaves()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await StartServerAsync(ct, o => o with { MaxNodes = 1 });
+        await using var first = await RegisterAsync(server, _aliceTls, ct);
+
+        await using (var bob = await ConnectAsync(server, _bobTls, ct))
+        {
+            bob.TrySend(new Register(AddressOf(_bob).Record));
+            Assert.Equal(RegisterRefusal.Full, (await ReceiveAsync<RegisterRefused>(bob, ct)).Reason);
+            await AssertClosedAsync(bob, ct);
+        }
+        Assert.False(server.IsRegistered(_bob.NodeId));
+
+        await using var second = await RegisterAsync(server, _aliceTls, ct); // alice on a new connection: not a new node
+        await AssertClosedAsync(first, ct);
+        Assert.Equal(1, server.RegisteredCount);
+
+        await second.DisposeAsync(); // alice leaves: room for bob
+        await Eventually.HoldsAsync(() => server.RegisteredCount == 0, ct);
+        await using var admitted = await RegisterAsync(server, _bobTls, ct);
+        Assert.True(server.IsRegistered(_bob.NodeId));
+        Assert.Equal(1, server.RegisteredCount);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task The_client_registers_learns_its_endpoint_and_clock_and_receives_signals()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -62,6 +62,9 @@ public enum RegisterRefusal : byte
 
     /// <summary>The first message was not a registration.</summary>
     NotRegistered = 4,
+
+    /// <summary>The server holds as many nodes as it takes (<c>MaxNodes</c>); try again later, or another server.</summary>
+    Full = 5,
 }
 
 /// <summary>Node → server: the node's clock when it sent this (NTP's t0).</summary>

@@ -14,8 +14,9 @@ namespace Burrow.Rendezvous.Server;
 internal sealed class NodeRegistry(RendezvousServerOptions options, RendezvousMetrics metrics, ILogger logger)
 {
     private readonly ConcurrentDictionary<NodeId, INodeLink> _nodes = new();
+    private int _count; // of _nodes, kept apart: ConcurrentDictionary.Count takes every lock
 
-    public int Count => _nodes.Count;
+    public int Count => Volatile.Read(ref _count);
 
     public bool Contains(NodeId node) => _nodes.ContainsKey(node);
 
@@ -61,7 +62,15 @@ internal sealed class NodeRegistry(RendezvousServerOptions options, RendezvousMe
     public bool RefuseUnregistered(INodeLink link) => Refuse(link, RegisterRefusal.NotRegistered, "the first message was not a registration");
 
     /// <summary>Removes the node's entry if it is still <paramref name="link"/>'s; true if it was.</summary>
-    public bool Remove(INodeLink link) => _nodes.TryRemove(new KeyValuePair<NodeId, INodeLink>(link.NodeId, link));
+    public bool Remove(INodeLink link)
+    {
+        if (!_nodes.TryRemove(new KeyValuePair<NodeId, INodeLink>(link.NodeId, link)))
+        {
+            return false;
+        }
+        Interlocked.Decrement(ref _count);
+        return true;
+    }
 
     /// <summary>Ends every registered session (the server is stopping).</summary>
     public void AbortAll()
@@ -88,17 +97,37 @@ internal sealed class NodeRegistry(RendezvousServerOptions options, RendezvousMe
         {
             return Refuse(link, RegisterRefusal.Expired, "the address has expired or is not valid yet");
         }
-        link.ExpiresAt = address.ExpiresAt;
-        var replaced = _nodes.GetOrAdd(link.NodeId, link);
-        if (!ReferenceEquals(replaced, link))
+        if (!_nodes.ContainsKey(link.NodeId) && Count >= options.MaxNodes)
         {
-            _nodes[link.NodeId] = link; // the node came back on a new session: the old one is stale
-            replaced.Abort();
+            return Refuse(link, RegisterRefusal.Full, $"the server holds as many nodes as it takes ({options.MaxNodes})");
         }
+        link.ExpiresAt = address.ExpiresAt;
+        Put(link);
         link.TrySend(new Registered(link.RemoteEndPoint, now));
         metrics.Registration("accepted");
         RendezvousServerLog.Registered(logger, link.NodeId.ToShortString(), link.RemoteEndPoint.ToString());
         return true;
+    }
+
+    /// <summary>Makes <paramref name="link"/> its node's entry; a session the node had before is stale and ended.</summary>
+    private void Put(INodeLink link)
+    {
+        while (true)
+        {
+            if (_nodes.TryAdd(link.NodeId, link))
+            {
+                Interlocked.Increment(ref _count);
+                return;
+            }
+            if (_nodes.TryGetValue(link.NodeId, out var old) && (ReferenceEquals(old, link) || _nodes.TryUpdate(link.NodeId, link, old)))
+            {
+                if (!ReferenceEquals(old, link))
+                {
+                    old.Abort(); // the node came back on a new session
+                }
+                return;
+            }
+        }
     }
 
     private void Forward(INodeLink from, SignalTo signal, DateTimeOffset now)

@@ -30,6 +30,13 @@ public sealed record RendezvousServerOptions
     /// <summary>A node that sends nothing (not even a ping) for this long is dropped.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// Registered nodes at most, over both transports; more registrations are refused (<c>Full</c>) and their
+    /// nodes try again later. Anyone can make node keys, so this bounds the memory a host registering made-up
+    /// nodes can take: about 2 KiB a node over datagrams (docs/benchmarks.md), so ~2 GiB at the default.
+    /// </summary>
+    public int MaxNodes { get; init; } = 1_000_000;
+
     /// <summary>Unauthenticated connections allowed at once; more are closed at once (flood guard).</summary>
     public int MaxPendingHandshakes { get; init; } = 256;
 
