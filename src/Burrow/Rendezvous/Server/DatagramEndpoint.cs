@@ -41,7 +41,7 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
         _logger = logger;
         _handshake = new DatagramHandshake(options.TimeProvider);
         _joins = new JoinGate(options.MaxDatagramJoinsPerSecond, options.TimeProvider);
-        _sessions = new DatagramSessionTable(options.MaxPendingHandshakes, options.TimeProvider);
+        _sessions = new DatagramSessionTable(options.MaxPendingHandshakes, options.MaxPendingJoinsPerAddress, options.TimeProvider);
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _writer = new DatagramWriter(socket, 65536);
         _acks = new DelayedAcks(options.TimeProvider);
@@ -168,10 +168,17 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     /// <summary>Makes the session of a join just accepted and welcomes it; false if it ended, or too many wait to register.</summary>
     private bool Join(NodePublicKey node, SessionKeys keys, TimeSpan roundTrip, SocketAddress from)
     {
-        var joined = _sessions.Join(keys.Session, () => new DatagramSession(this, node.NodeId, keys, Copy(from), roundTrip, Time.GetTimestamp()), out var session);
-        if (joined is SessionJoin.Ended or SessionJoin.Busy)
+        var address = Copy(from);
+        var ip = ((IPEndPoint)LocalEndPoint.Create(address)).Address;
+        var joined = _sessions.Join(keys.Session, ip, () => new DatagramSession(this, node.NodeId, keys, address, roundTrip, Time.GetTimestamp()), out var session);
+        if (joined is not (SessionJoin.Made or SessionJoin.Existing))
         {
-            _metrics.Datagram(joined == SessionJoin.Ended ? "join_ended" : "join_busy");
+            _metrics.Datagram(joined switch
+            {
+                SessionJoin.Ended => "join_ended",
+                SessionJoin.Busy => "join_busy",
+                _ => "join_busy_address",
+            });
             return false;
         }
         Welcome(session!); // made now, or before (the join was sent again: its welcome was lost)
@@ -306,7 +313,7 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
     internal void Closed(DatagramSession session) => End(session, "registration refused");
 
     /// <summary>A session registered: it no longer counts against the joins the server takes at once.</summary>
-    internal void Registered() => _sessions.Registered();
+    internal void Registered(DatagramSession session) => _sessions.Registered(session);
 
     /// <summary>Forgets a session (it ended, was replaced, or fell silent).</summary>
     internal void Remove(DatagramSession session)

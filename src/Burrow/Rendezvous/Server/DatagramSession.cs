@@ -56,7 +56,7 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
             _expiresAt = value;
             if (value != DateTimeOffset.MinValue && TakePending())
             {
-                _endpoint.Registered();
+                _endpoint.Registered(this);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 
 namespace Burrow.Rendezvous.Server;
 
@@ -16,25 +17,33 @@ internal enum SessionJoin
 
     /// <summary>As many joined and have not registered yet as the server takes at once.</summary>
     Busy,
+
+    /// <summary>As many joined from this IP address and have not registered yet as the server takes from one.</summary>
+    BusyAddress,
 }
 
 /// <summary>
 /// The datagram endpoint's sessions by id; the ids of those that ended, while their join could still come
-/// again; and how many joined without registering yet (at most <paramref name="maxUnregistered"/>).
+/// again; and those joined without registering yet: at most <paramref name="maxUnregistered"/>, and at most
+/// <paramref name="maxUnregisteredPerAddress"/> from one IP address, so that one host cannot hold them all.
 /// </summary>
-internal sealed class DatagramSessionTable(int maxUnregistered, TimeProvider time)
+internal sealed class DatagramSessionTable(int maxUnregistered, int maxUnregisteredPerAddress, TimeProvider time)
 {
     private readonly ConcurrentDictionary<ulong, DatagramSession> _sessions = new();
     private readonly ConcurrentDictionary<ulong, long> _ended = new(); // session id → when it ended
     private readonly Lock _lock = new();
-    private int _unregistered;
+    private readonly Dictionary<DatagramSession, IPAddress> _unregistered = []; // each joined from (under _lock)
+    private readonly Dictionary<IPAddress, int> _unregisteredFrom = []; // under _lock
 
     public ICollection<DatagramSession> Sessions => _sessions.Values;
 
     public bool TryGet(ulong id, out DatagramSession session) => _sessions.TryGetValue(id, out session!);
 
-    /// <summary>The session <paramref name="id"/> of a join just accepted: made by <paramref name="make"/>, or the one made before.</summary>
-    public SessionJoin Join(ulong id, Func<DatagramSession> make, out DatagramSession? session)
+    /// <summary>
+    /// The session <paramref name="id"/> of a join from <paramref name="from"/> just accepted: made by
+    /// <paramref name="make"/>, or the one made before.
+    /// </summary>
+    public SessionJoin Join(ulong id, IPAddress from, Func<DatagramSession> make, out DatagramSession? session)
     {
         lock (_lock) // against Remove: a session that ended is never made again
         {
@@ -47,19 +56,42 @@ internal sealed class DatagramSessionTable(int maxUnregistered, TimeProvider tim
             {
                 return SessionJoin.Existing;
             }
-            if (Volatile.Read(ref _unregistered) >= maxUnregistered)
+            if (_unregistered.Count >= maxUnregistered)
             {
                 return SessionJoin.Busy;
             }
+            var fromThere = _unregisteredFrom.GetValueOrDefault(from);
+            if (fromThere >= maxUnregisteredPerAddress)
+            {
+                return SessionJoin.BusyAddress;
+            }
             session = make();
             _sessions[id] = session;
-            Interlocked.Increment(ref _unregistered);
+            _unregistered[session] = from;
+            _unregisteredFrom[from] = fromThere + 1;
             return SessionJoin.Made;
         }
     }
 
     /// <summary>A session registered: it no longer counts against the joins the server takes at once.</summary>
-    public void Registered() => Interlocked.Decrement(ref _unregistered);
+    public void Registered(DatagramSession session)
+    {
+        lock (_lock)
+        {
+            if (!_unregistered.Remove(session, out var from))
+            {
+                return;
+            }
+            if (_unregisteredFrom[from] == 1)
+            {
+                _unregisteredFrom.Remove(from);
+            }
+            else
+            {
+                _unregisteredFrom[from]--;
+            }
+        }
+    }
 
     /// <summary>Forgets a session (it ended, was replaced, or fell silent), remembering that it ended.</summary>
     public void Remove(DatagramSession session)
@@ -71,7 +103,7 @@ internal sealed class DatagramSessionTable(int maxUnregistered, TimeProvider tim
         }
         if (session.TakePending())
         {
-            Interlocked.Decrement(ref _unregistered);
+            Registered(session); // never will: no longer counts either
         }
     }
 

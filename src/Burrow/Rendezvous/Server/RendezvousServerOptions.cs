@@ -47,6 +47,13 @@ public sealed record RendezvousServerOptions
     /// </summary>
     public int MaxDatagramJoinsPerSecond { get; init; } = 2000;
 
+    /// <summary>
+    /// Datagram sessions joined from one IP address and not registered yet, at most (of the
+    /// <see cref="MaxPendingHandshakes"/>): one host cannot hold them all. Nodes behind one NAT share its
+    /// address, but each is pending only for about a round trip.
+    /// </summary>
+    public int MaxPendingJoinsPerAddress { get; init; } = 32;
+
     /// <summary>Messages waiting to be written to one node; a signal that finds the queue full fails (peer busy).</summary>
     public int SendQueueLength { get; init; } = 32;
 

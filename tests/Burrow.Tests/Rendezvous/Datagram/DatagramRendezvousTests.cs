@@ -236,6 +236,24 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
         Assert.Equal(2, server.RegisteredCount);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task One_address_holds_at_most_its_share_of_the_pending_joins()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RendezvousServerTests.StartServerAsync(ct, o => o with { MaxPendingJoinsPerAddress = 1 });
+        await using var first = await JoinAsync(server, _alice, ct); // from 127.0.0.1, joined, not registered
+        await Assert.ThrowsAsync<TimeoutException>(() => DatagramLink.EstablishAsync(server.LocalEndPoint, _bob, TimeSpan.FromSeconds(1), TimeProvider.System, ct));
+
+        using var elsewhere = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        elsewhere.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+        await elsewhere.ConnectAsync(server.LocalEndPoint, ct);
+        await RawJoinAsync(elsewhere, _bob, ct); // from another address: welcomed
+
+        first.TrySend(new Register(AddressOf(_alice).Record));
+        await ReceiveAsync<Registered>(first, ct);
+        await using var again = await JoinAsync(server, _bob, ct); // alice registered: 127.0.0.1 may join again
+    }
+
     /// <summary>Hello, challenge, join and welcome by hand; the node's end of the session.</summary>
     private static async Task<DatagramChannel> RawJoinAsync(Socket socket, NodeIdentity identity, CancellationToken ct)
     {
