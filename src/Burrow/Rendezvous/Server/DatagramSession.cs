@@ -113,13 +113,13 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
 
     public bool TrySend(RendezvousMessage message)
     {
-        if (Ended)
-        {
-            return false;
-        }
         Retransmitter retransmitter;
-        lock (Channel)
+        lock (Channel) // with Abort: a retransmitter made here is one Abort disposes (sends after that are refused)
         {
+            if (Ended)
+            {
+                return false;
+            }
             retransmitter = _retransmitter ??= NewRetransmitter();
         }
         var frame = RendezvousCodec.Encode(message);
@@ -162,7 +162,12 @@ internal sealed class DatagramSession : INodeLink, IAckOwner
             return;
         }
         _endpoint.Remove(this);
-        Volatile.Read(ref _retransmitter)?.Dispose();
+        Retransmitter? retransmitter;
+        lock (Channel)
+        {
+            retransmitter = _retransmitter;
+        }
+        retransmitter?.Dispose();
     }
 
     private Retransmitter NewRetransmitter()
