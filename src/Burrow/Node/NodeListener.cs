@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Burrow.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Burrow.Node;
@@ -16,7 +17,9 @@ internal sealed class NodeListener : IAsyncDisposable
         _socket = socket;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         DualMode = socket.AddressFamily == AddressFamily.InterNetworkV6 && socket.DualMode;
-        _loop = AcceptLoopAsync(onAccepted, logger);
+        var token = _stop.Token;
+        _loop = AcceptLoop.RunAsync(_socket.AcceptAsync, accepted => _ = onAccepted(accepted, token), LocalEndPoint.ToString(), logger,
+            TimeProvider.System, token);
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -40,48 +43,6 @@ internal sealed class NodeListener : IAsyncDisposable
         {
             socket.Dispose();
             throw;
-        }
-    }
-
-    private async Task AcceptLoopAsync(Func<Socket, CancellationToken, Task> onAccepted, ILogger logger)
-    {
-        await Task.Yield();
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
-        {
-            Socket accepted;
-            try
-            {
-                accepted = await _socket.AcceptAsync(token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
-            {
-                continue; // the peer gave up before we accepted
-            }
-            catch (SocketException e)
-            {
-                // Out of descriptors or memory: say so, and give the system a moment before the next accept.
-                NodeLog.AcceptLoopFailed(logger, LocalEndPoint.ToString(), e);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                continue;
-            }
-            accepted.NoDelay = true;
-            _ = onAccepted(accepted, token);
         }
     }
 

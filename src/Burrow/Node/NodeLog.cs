@@ -18,7 +18,4 @@ internal static partial class NodeLog
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Inbound connection from {Remote} refused: {Reason}")]
     public static partial void InboundRefused(ILogger logger, string remote, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Accept loop on {Endpoint} stopped")]
-    public static partial void AcceptLoopFailed(ILogger logger, string endpoint, Exception exception);
 }

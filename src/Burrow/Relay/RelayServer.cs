@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
+using Burrow.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Burrow.Relay;
@@ -10,18 +10,18 @@ namespace Burrow.Relay;
 /// The last resort: pairs two TCP connections that bind the same token and copies bytes between them, within
 /// <see cref="RelayServerOptions.Limits"/>. The peers' own TLS runs through it end to end, so it carries only
 /// ciphertext and cannot pose as either peer. A bind that is malformed, late, or finds the relay full is
-/// answered and closed; a session that reaches its byte or time limit is closed on both sides.
+/// answered and closed. A session that reaches its byte, time or idle limit sends both sides end-of-stream after the
+/// bytes it forwarded and closes once they close, or after <see cref="RelayServerOptions.CloseTimeout"/>.
 /// </summary>
 public sealed class RelayServer : IAsyncDisposable
 {
     private static readonly Meter Meter = new("Burrow.Relay");
     private static readonly Counter<long> Paired = Meter.CreateCounter<long>("burrow.relay.sessions", description: "Relay sessions paired");
-    private static readonly Counter<long> Bytes = Meter.CreateCounter<long>("burrow.relay.bytes", "By", "Bytes relayed");
+    internal static readonly Counter<long> Bytes = Meter.CreateCounter<long>("burrow.relay.bytes", "By", "Bytes relayed");
 
     private readonly RelayServerOptions _options;
     private readonly List<Socket> _listeners;
-    private readonly Dictionary<string, TaskCompletionSource<Socket>> _waiting = [];
-    private readonly Lock _lock = new();
+    private readonly RelayWaitingRoom<Socket> _room = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
     private readonly List<Task> _loops = [];
@@ -38,7 +38,13 @@ public sealed class RelayServer : IAsyncDisposable
     /// <summary>Where the relay listens, as bound.</summary>
     public IReadOnlyList<IPEndPoint> EndPoints { get; }
 
-    public static RelayServer Start(RelayServerOptions options)
+    public static RelayServer Start(RelayServerOptions options) => Start(options, static (listener, ct) => listener.AcceptAsync(ct));
+
+    /// <summary>Connections (paired, waiting or being refused) the relay holds now.</summary>
+    internal int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>As <see cref="Start(RelayServerOptions)"/>, accepting with <paramref name="accept"/> (for tests).</summary>
+    internal static RelayServer Start(RelayServerOptions options, Func<Socket, CancellationToken, ValueTask<Socket>> accept)
     {
         ArgumentNullException.ThrowIfNull(options);
         var listeners = new List<Socket>();
@@ -58,25 +64,9 @@ public sealed class RelayServer : IAsyncDisposable
             throw;
         }
         var server = new RelayServer(options, listeners);
-        server._loops.AddRange(listeners.Select(server.AcceptLoopAsync));
+        server._loops.AddRange(listeners.Select(l => AcceptLoop.RunAsync(ct => accept(l, ct), socket => _ = server.HandleAsync(socket),
+            l.LocalEndPoint!.ToString()!, server._logger, options.Time, server._stopping.Token)));
         return server;
-    }
-
-    private async Task AcceptLoopAsync(Socket listener)
-    {
-        try
-        {
-            while (true)
-            {
-                var socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-                socket.NoDelay = true;
-                _ = HandleAsync(socket);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-        {
-            // stopping
-        }
     }
 
     private async Task HandleAsync(Socket socket)
@@ -112,44 +102,25 @@ public sealed class RelayServer : IAsyncDisposable
                 await RefuseAsync(RelayStatus.BadRequest).ConfigureAwait(false);
                 return;
             }
-            TaskCompletionSource<Socket>? other;
             var key = Convert.ToHexString(token);
-            lock (_lock)
+            if (_room.Enter(key, socket) is not { } wait)
             {
-                if (_waiting.Remove(key, out other))
-                {
-                    pairedOff = other.TrySetResult(socket); // the waiting side runs the session
-                }
-                else
-                {
-                    other = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _waiting[key] = other;
-                }
-            }
-            if (pairedOff)
-            {
+                pairedOff = true; // the waiting side runs the session
                 return;
             }
-            Socket partner;
+            Socket? partner;
             try
             {
-                partner = await other.Task.WaitAsync(_options.PairTimeout, _options.Time, _stopping.Token).ConfigureAwait(false);
+                partner = await wait.WaitAsync(_options.PairTimeout, _options.Time, _stopping.Token).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                lock (_lock)
-                {
-                    _waiting.Remove(key);
-                }
-                if (other.Task.IsCompletedSuccessfully)
-                {
-                    partner = other.Task.Result; // paired at the last moment
-                }
-                else
-                {
-                    await RefuseAsync(RelayStatus.NoPeer).ConfigureAwait(false);
-                    return;
-                }
+                partner = _room.Leave(key, wait); // null unless paired at the last moment
+            }
+            if (partner is null)
+            {
+                await RefuseAsync(RelayStatus.NoPeer).ConfigureAwait(false);
+                return;
             }
             await RunSessionAsync(socket, partner).ConfigureAwait(false);
         }
@@ -173,60 +144,17 @@ public sealed class RelayServer : IAsyncDisposable
         {
             Paired.Add(1);
             RelayLog.Paired(_logger, a.RemoteEndPoint?.ToString() ?? "?", b.RemoteEndPoint?.ToString() ?? "?");
+            using var splice = new RelaySplice(a, b, _options, _stopping.Token);
             await ReplyAsync(a, RelayStatus.Paired).ConfigureAwait(false);
             await ReplyAsync(b, RelayStatus.Paired).ConfigureAwait(false);
-            using var session = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            session.CancelAfter(_options.Limits.MaxDuration);
-            var ab = PumpAsync(a, b, session);
-            var ba = PumpAsync(b, a, session);
-            await Task.WhenAll(ab, ba).ConfigureAwait(false);
-            RelayLog.Ended(_logger, await ab.ConfigureAwait(false), await ba.ConfigureAwait(false), session.IsCancellationRequested ? "limit reached or stopping" : "both sides closed");
+            var (ab, ba, reason) = await splice.RunAsync().ConfigureAwait(false);
+            RelayLog.Ended(_logger, ab, ba, reason);
         }
         finally
         {
             b.Dispose();
             Interlocked.Decrement(ref _connections);
         }
-    }
-
-    /// <summary>Copies one direction; past the byte limit (or the time limit) it ends the whole session.</summary>
-    private async Task<long> PumpAsync(Socket from, Socket to, CancellationTokenSource session)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        long total = 0;
-        try
-        {
-            int n;
-            while ((n = await from.ReceiveAsync(buffer, SocketFlags.None, session.Token).ConfigureAwait(false)) > 0)
-            {
-                total += n;
-                if (total > _options.Limits.MaxBytes)
-                {
-                    await session.CancelAsync().ConfigureAwait(false);
-                    break;
-                }
-                await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Token).ConfigureAwait(false);
-                Bytes.Add(n);
-            }
-            if (!session.IsCancellationRequested)
-            {
-                to.Shutdown(SocketShutdown.Send); // pass the half-close on: the peer's reads end, its TLS sees close_notify first
-            }
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            await session.CancelAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        if (session.IsCancellationRequested)
-        {
-            from.Close(0); // limit reached or a side broke: end both at once
-            to.Close(0);
-        }
-        return total;
     }
 
     private async Task<byte[]?> ReadBindAsync(Socket socket)

@@ -18,6 +18,19 @@ public sealed record RelayServerOptions
     /// <summary>How long a new connection has to send its bind.</summary>
     public TimeSpan BindTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a paired session may carry no byte in either direction; then the relay ends it as at a limit.
+    /// Peer connections send no keep-alives of their own, so one the application leaves silent this long through a
+    /// relay ends; <see cref="Timeout.InfiniteTimeSpan"/> turns the limit off.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a session that reached a limit waits, once it has sent both ends end-of-stream, for them to close;
+    /// then it drops them.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Sessions (paired or waiting) at once; more are answered <see cref="RelayStatus.Full"/>.</summary>
     public int MaxSessions { get; init; } = 1024;
 
