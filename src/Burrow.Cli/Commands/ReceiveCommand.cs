@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Burrow.Cli.Output;
+using Burrow.Cli.Transfer;
 
 namespace Burrow.Cli.Commands;
 
@@ -21,7 +22,7 @@ internal static class ReceiveCommand
             var folder = parse.GetValue(output)!;
             return Directory.Exists(folder)
                 ? ListenCommand.ServeOneAsync(parse, reporter,
-                    (connection, r, token) => TransferSession.ReceiveAsync(connection, r, folder, parse.GetValue(overwrite), token), ct)
+                    (connection, r, token) => TransferSession.ReceiveAsync(connection, r, folder, parse.GetValue(overwrite), new TransferTimeouts(), token), ct)
                 : Task.FromResult(reporter.Fail(ExitCodes.BadInput, "no_such_folder", $"{folder} is not a folder."));
         });
         return command;

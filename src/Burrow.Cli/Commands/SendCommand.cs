@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Burrow.Cli.Output;
+using Burrow.Cli.Transfer;
 
 namespace Burrow.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class SendCommand
                 return reporter.Fail(ExitCodes.BadInput, "usage", "--timeout must be more than 0 and at most 3600 seconds.");
             }
             return await ConnectCommand.DialAsync(parse, reporter, parse.GetValue(address)!, parse.GetValue(timeout),
-                (connection, token) => TransferSession.SendAsync(connection, reporter, path, token), ct);
+                (connection, token) => TransferSession.SendAsync(connection, reporter, path, new TransferTimeouts(), token), ct);
         });
         return command;
     }

@@ -10,44 +10,38 @@ namespace Burrow.Cli.Commands;
 /// <summary>What <c>send</c> and <c>receive</c> do once the peer is connected: one file, a progress bar, a checksum.</summary>
 internal static class TransferSession
 {
-    public static Task<int> SendAsync(PeerConnection connection, Reporter reporter, string path, CancellationToken cancellationToken) =>
+    public static Task<int> SendAsync(PeerConnection connection, Reporter reporter, string path, TransferTimeouts timeouts, CancellationToken cancellationToken) =>
         RunAsync(connection, reporter, "sent", cancellationToken, async (link, progress) =>
         {
             await using var file = File.OpenRead(path);
             var offer = new FileOffer(Path.GetFileName(path), file.Length);
-            var digest = await FileTransfer.SendAsync(link, offer, file, progress(offer), cancellationToken);
+            var digest = await FileTransfer.SendAsync(link, offer, file, progress(offer), timeouts, cancellationToken);
             await link.Current.CompleteWritesAsync();
             return (offer, digest, Path.GetFullPath(path));
         });
 
-    public static Task<int> ReceiveAsync(PeerConnection connection, Reporter reporter, string folder, bool overwrite, CancellationToken cancellationToken) =>
+    public static Task<int> ReceiveAsync(PeerConnection connection, Reporter reporter, string folder, bool overwrite, TransferTimeouts timeouts,
+        CancellationToken cancellationToken) =>
         RunAsync(connection, reporter, "received", cancellationToken, async (link, progress) =>
         {
-            string? partial = null;
-            string? target = null;
+            PartFile? part = null;
             IProgress<long>? bar = null;
             try
             {
                 var (offer, digest) = await FileTransfer.ReceiveAsync(link, offer =>
                 {
-                    target = Path.Combine(folder, offer.Name);
-                    if (File.Exists(target) && !overwrite)
-                    {
-                        throw new IOException($"{target} exists (use --overwrite to replace it).");
-                    }
-                    partial = target + ".part";
+                    part = PartFile.Create(Path.Combine(folder, offer.Name), overwrite);
                     bar = progress(offer);
-                    return new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-                }, new ForwardProgress(() => bar), cancellationToken);
-                File.Move(partial!, target!, overwrite);
+                    return part.Stream;
+                }, () => part!.Keep(), new ForwardProgress(() => bar), timeouts, cancellationToken);
                 await link.Current.CompleteWritesAsync();
-                return (offer, digest, Path.GetFullPath(target!));
+                return (offer, digest, Path.GetFullPath(part!.Target));
             }
             finally
             {
-                if (partial is not null && File.Exists(partial))
+                if (part is not null)
                 {
-                    File.Delete(partial); // nothing half-received or unverified is left behind
+                    await part.DisposeAsync(); // deletes the .part file unless it was kept
                 }
             }
         });
@@ -97,7 +91,7 @@ internal static class TransferSession
             reporter.Event("closed", new JsonObject { ["peer"] = connection.RemoteId.ToString(), ["reason"] = "interrupted" });
             return ExitCodes.Interrupted;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or BurrowException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or TimeoutException or BurrowException)
         {
             return reporter.Fail(ExitCodes.ConnectionFailed, "transfer_failed", e.Message);
         }

@@ -13,23 +13,14 @@ internal sealed record FileOffer(string Name, long Size)
     public byte[] Encode() => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["name"] = Name, ["size"] = Size });
 
     /// <summary>The offer, or an <see cref="InvalidDataException"/> saying what is wrong with it.</summary>
-    public static FileOffer Decode(ReadOnlySpan<byte> message)
+    public static FileOffer Decode(ReadOnlySpan<byte> message) => WireJson.Decode(message, "The file offer is not a valid offer message.", root =>
     {
-        try
-        {
-            using var json = JsonDocument.Parse(message.ToArray());
-            var root = json.RootElement;
-            var name = root.GetProperty("name").GetString() ?? "";
-            var size = root.GetProperty("size").GetInt64();
-            return size < 0 ? throw new InvalidDataException($"The offered size {size} is negative.")
-                : SafeName(name) is { } safe ? new FileOffer(safe, size)
-                : throw new InvalidDataException($"The offered file name '{name}' is not a plain file name.");
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException("The file offer is not a valid offer message.", e);
-        }
-    }
+        var name = root.GetProperty("name").GetString() ?? "";
+        var size = root.GetProperty("size").GetInt64();
+        return size < 0 ? throw new InvalidDataException($"The offered size {size} is negative.")
+            : SafeName(name) is { } safe ? new FileOffer(safe, size)
+            : throw new InvalidDataException($"The offered file name '{name}' is not a plain file name.");
+    });
 
     /// <summary>The name if it is a plain file name (no folder, no "..", no control characters), else null.</summary>
     public static string? SafeName(string name) =>

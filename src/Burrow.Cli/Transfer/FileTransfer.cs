@@ -1,60 +1,89 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Burrow.Transport;
 
 namespace Burrow.Cli.Transfer;
 
 /// <summary>
 /// One file over an authenticated stream: an offer message, the bytes, a SHA-256 message; the receiver
-/// answers with a verdict message. Messages are length-prefixed (<see cref="MessageStream"/>); the bytes in
-/// between are the raw stream. A relayed link may move to a direct connection during the bytes
-/// (<see cref="TransferLink"/>); the messages after them go where the bytes ended.
+/// answers with a verdict message once it has kept the file (or failed to). Messages are length-prefixed
+/// (<see cref="MessageStream"/>); the bytes in between are the raw stream. A relayed link may move to a
+/// direct connection during the bytes (<see cref="TransferLink"/>); the messages after them go where the
+/// bytes ended. Each wait for the peer has a deadline (<see cref="TransferTimeouts"/>); the whole transfer has none.
 /// </summary>
 internal static class FileTransfer
 {
     private const int ChunkSize = 128 * 1024;
 
-    /// <summary>Sends <paramref name="file"/>; returns its SHA-256, or throws when the receiver refuses it.</summary>
-    public static async Task<byte[]> SendAsync(TransferLink peer, FileOffer offer, Stream file, IProgress<long> progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="file"/>; returns its SHA-256, or throws when the receiver refuses it (an
+    /// <see cref="InvalidDataException"/>, also for a verdict that does not parse) or stops answering (a
+    /// <see cref="TimeoutException"/>).
+    /// </summary>
+    public static async Task<byte[]> SendAsync(TransferLink peer, FileOffer offer, Stream file, IProgress<long> progress, TransferTimeouts timeouts,
+        CancellationToken cancellationToken)
     {
         await new MessageStream(peer.Stream).WriteAsync(offer.Encode(), cancellationToken);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await CopyAsync(ended => ValueTask.FromResult<Stream?>(ended ? null : file), async () => { await peer.MoveIfReadyAsync(); return peer.Stream; }, offer.Size, hash, progress, cancellationToken);
+        await CopyAsync(ended => ValueTask.FromResult<Stream?>(ended ? null : file), async () => { await peer.MoveIfReadyAsync(); return peer.Stream; }, offer.Size, hash, progress,
+            timeouts.Stall, cancellationToken);
         var digest = hash.GetHashAndReset();
         var messages = new MessageStream(peer.Stream);
         await messages.WriteAsync(digest, cancellationToken);
-        var verdict = await messages.ReadAsync(cancellationToken)
-            ?? throw new IOException("The receiver closed the connection before confirming the file.");
-        using var json = JsonDocument.Parse(verdict);
-        return json.RootElement.GetProperty("ok").GetBoolean()
-            ? digest
-            : throw new InvalidDataException($"The receiver refused the file: {json.RootElement.GetProperty("reason").GetString()}");
+        var verdict = TransferVerdict.Decode(await ReadAsync(messages, timeouts.Verdict, "The receiver's verdict", cancellationToken)
+            ?? throw new IOException("The receiver closed the connection before confirming the file."));
+        return verdict.Ok ? digest : throw new InvalidDataException($"The receiver refused the file: {(verdict.Reason.Length > 0 ? verdict.Reason : "no reason given")}");
     }
 
-    /// <summary>Receives the offer (first) and then the file into <paramref name="open"/>'s stream; verifies it and tells the sender.</summary>
-    public static async Task<(FileOffer Offer, byte[] Sha256)> ReceiveAsync(
-        TransferLink peer, Func<FileOffer, Stream> open, IProgress<long> progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Receives the offer (first) and then the file into <paramref name="open"/>'s stream (the caller's to
+    /// dispose); once it is verified, has <paramref name="keep"/> keep it, and only then tells the sender.
+    /// </summary>
+    public static async Task<(FileOffer Offer, byte[] Sha256)> ReceiveAsync(TransferLink peer, Func<FileOffer, Stream> open, Action keep,
+        IProgress<long> progress, TransferTimeouts timeouts, CancellationToken cancellationToken)
     {
-        var offer = FileOffer.Decode(await new MessageStream(peer.Stream).ReadAsync(cancellationToken)
+        var offer = FileOffer.Decode(await ReadAsync(new MessageStream(peer.Stream), timeouts.Message, "The sender's file offer", cancellationToken)
             ?? throw new IOException("The sender closed the connection without offering a file."));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using (var file = open(offer))
-        {
-            // The stream ending early is the sender moving to a direct connection, or a real end.
-            await CopyAsync(async ended => ended && !await peer.FollowAsync(cancellationToken) ? null : peer.Stream, () => ValueTask.FromResult(file),
-                offer.Size, hash, progress, cancellationToken);
-        }
+        var file = open(offer);
+        // The stream ending early is the sender moving to a direct connection, or a real end.
+        await CopyAsync(async ended => ended && !await peer.FollowAsync(cancellationToken) ? null : peer.Stream, () => ValueTask.FromResult(file),
+            offer.Size, hash, progress, timeouts.Stall, cancellationToken);
         var digest = hash.GetHashAndReset();
         var messages = new MessageStream(peer.Stream);
-        var claimed = await messages.ReadAsync(cancellationToken) ?? throw new IOException("The sender closed the connection before the checksum.");
-        var ok = CryptographicOperations.FixedTimeEquals(claimed, digest);
-        await messages.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        var claimed = await ReadAsync(messages, timeouts.Message, "The sender's checksum", cancellationToken)
+            ?? throw new IOException("The sender closed the connection before the checksum.");
+        if (!CryptographicOperations.FixedTimeEquals(claimed, digest))
         {
-            ["ok"] = ok,
-            ["reason"] = ok ? "" : "checksum mismatch",
-        }), cancellationToken);
-        return ok ? (offer, digest) : throw new InvalidDataException("The file's SHA-256 does not match the sender's: it was not kept.");
+            await messages.WriteAsync(TransferVerdict.Refused("checksum mismatch").Encode(), cancellationToken);
+            throw new InvalidDataException("The file's SHA-256 does not match the sender's: it was not kept.");
+        }
+        try
+        {
+            keep();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await messages.WriteAsync(TransferVerdict.Refused("the receiver could not save the file").Encode(), cancellationToken);
+            throw new IOException($"The file was verified but could not be kept: {e.Message}", e);
+        }
+        await messages.WriteAsync(TransferVerdict.Kept.Encode(), cancellationToken);
+        return (offer, digest);
+    }
+
+    /// <summary>The next message, or a <see cref="TimeoutException"/> naming <paramref name="what"/> when none comes within <paramref name="limit"/>.</summary>
+    private static async Task<byte[]?> ReadAsync(MessageStream messages, TimeSpan limit, string what, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        try
+        {
+            return await messages.ReadAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{what} did not come within {limit.TotalSeconds:0.###} s.");
+        }
     }
 
     /// <summary>
@@ -64,31 +93,39 @@ internal static class FileTransfer
     /// to write the next chunk to.
     /// </summary>
     private static async Task CopyAsync(Func<bool, ValueTask<Stream?>> source, Func<ValueTask<Stream>> target, long size, IncrementalHash hash,
-        IProgress<long> progress, CancellationToken cancellationToken)
+        IProgress<long> progress, TimeSpan stall, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        long done = 0;
         try
         {
             var ended = false;
             Stream? to = null;
-            for (long done = 0; done < size;)
+            while (done < size)
             {
+                deadline.CancelAfter(stall); // for this chunk only: the next one starts its own wait
                 var from = await source(ended) ?? throw new IOException($"The stream ended after {done} of {size} bytes.");
-                var n = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - done)), cancellationToken);
+                var n = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - done)), deadline.Token);
                 if (ended = n == 0)
                 {
                     continue;
                 }
                 hash.AppendData(buffer, 0, n);
                 to = await target();
-                await to.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                await to.WriteAsync(buffer.AsMemory(0, n), deadline.Token);
                 done += n;
                 progress.Report(done);
             }
             if (to is not null)
             {
-                await to.FlushAsync(cancellationToken);
+                deadline.CancelAfter(stall);
+                await to.FlushAsync(deadline.Token);
             }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The file data stalled: nothing moved for {stall.TotalSeconds:0.###} s after {done} of {size} bytes.");
         }
         finally
         {

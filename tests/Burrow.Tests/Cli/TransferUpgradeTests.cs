@@ -36,10 +36,10 @@ public sealed class TransferUpgradeTests : IAsyncDisposable
         await using var senderLink = new TransferLink(relayed, ct) { Moved = d => moves.Enqueue("sender:" + d.Strategy) };
         await using var receiverLink = new TransferLink(relayedIn, ct) { Moved = d => moves.Enqueue("receiver:" + d.Strategy) };
         var received = new MemoryStream();
-        var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => received, new Progress<long>(), ct);
+        var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => received, () => { }, new Progress<long>(), new TransferTimeouts(), ct);
         // The first half goes over the relay; the rest waits until the direct connection is ready.
         var sending = FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length), new HeldStream(content, content.Length / 2, gate.Task),
-            new Progress<long>(), ct);
+            new Progress<long>(), new TransferTimeouts(), ct);
         Assert.NotNull(await senderLink.Direct.WaitAsync(TimeSpan.FromSeconds(20), ct));
         gate.SetResult();
         var digest = await sending;
@@ -78,8 +78,8 @@ public sealed class TransferUpgradeTests : IAsyncDisposable
         await using var senderLink = new TransferLink(relayed, ct) { Moved = _ => moved = true };
         await using var receiverLink = new TransferLink(relayedIn, ct) { Moved = _ => moved = true };
         var received = new MemoryStream();
-        var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => received, new Progress<long>(), ct);
-        await FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length), new MemoryStream(content), new Progress<long>(), ct);
+        var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => received, () => { }, new Progress<long>(), new TransferTimeouts(), ct);
+        await FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length), new MemoryStream(content), new Progress<long>(), new TransferTimeouts(), ct);
         await receiving;
         Assert.Equal(content, received.ToArray());
         Assert.False(moved);
@@ -87,32 +87,15 @@ public sealed class TransferUpgradeTests : IAsyncDisposable
     }
 
     /// <summary>Reads like a file, but holds back everything past <paramref name="holdAt"/> until <paramref name="gate"/> completes.</summary>
-    private sealed class HeldStream(byte[] content, int holdAt, Task gate) : Stream
+    private sealed class HeldStream(byte[] content, int holdAt, Task gate) : FakeFile(content)
     {
-        private int _position;
-
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (_position >= holdAt)
+            if (Position >= holdAt)
             {
                 await gate.WaitAsync(cancellationToken);
             }
-            var limit = _position < holdAt ? holdAt : content.Length;
-            var n = Math.Min(buffer.Length, limit - _position);
-            content.AsMemory(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
+            return Take(buffer, Position < holdAt ? holdAt : Length);
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => content.Length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
