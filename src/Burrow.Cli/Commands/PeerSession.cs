@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Burrow.Cli.Output;
+using Burrow.Relay;
 using Burrow.Transport;
 using Spectre.Console;
 
@@ -56,9 +57,23 @@ internal static class PeerSession
             ["local"] = connection.LocalEndPoint.ToString(),
             ["direction"] = connection.IsInitiator ? "outbound" : "inbound",
             ["attempts"] = ConnectCommand.Attempts(connection.Attempts),
+            ["relay"] = connection.Relay is { } limits ? Limits(limits) : null,
         });
         reporter.Say($"[green]connected[/] to [bold]{connection.RemoteId.ToShortString()}…[/] at {connection.RemoteEndPoint} via [bold]{connection.Strategy}[/] in {connection.Elapsed.TotalMilliseconds:F1} ms");
+        if (connection.Relay is { } relay)
+        {
+            var idle = relay.MaxIdle == Timeout.InfiniteTimeSpan ? "" : $", ends after {relay.MaxIdle.TotalSeconds:0} s without a byte";
+            reporter.Say($"[yellow]relayed[/]: up to {relay.MaxBytes / (1024.0 * 1024):0.#} MiB each way for {relay.MaxDuration.TotalMinutes:0.#} min{idle}");
+        }
     }
+
+    /// <summary>A relayed connection's limits, as the <c>connected</c> event carries them.</summary>
+    private static JsonObject Limits(RelayLimits limits) => new()
+    {
+        ["maxBytes"] = limits.MaxBytes,
+        ["maxSeconds"] = limits.MaxDuration.TotalSeconds,
+        ["maxIdleSeconds"] = limits.MaxIdle == Timeout.InfiniteTimeSpan ? null : limits.MaxIdle.TotalSeconds,
+    };
 
     public static void ShowAddress(Reporter reporter, string title, string address)
     {

@@ -18,20 +18,30 @@ public enum RelayStatus : byte
 /// <summary>The limits a relay puts on one session, which the application can see.</summary>
 /// <param name="MaxBytes">Bytes the relay carries in each direction before it ends the session.</param>
 /// <param name="MaxDuration">How long the session may last.</param>
-public readonly record struct RelayLimits(long MaxBytes, TimeSpan MaxDuration);
+public readonly record struct RelayLimits(long MaxBytes, TimeSpan MaxDuration)
+{
+    /// <summary>
+    /// How long the session may carry no byte in either direction before the relay ends it (whole seconds);
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: no such limit. An application that may fall silent that long on
+    /// a relayed connection sends something of its own (the peers' connection has no keep-alive).
+    /// </summary>
+    public TimeSpan MaxIdle { get; init; } = Timeout.InfiniteTimeSpan;
+}
 
 /// <summary>
 /// The relay's two fixed-size messages (pure codec). A client opens TCP to the relay and sends a bind:
 /// <c>"BRLY"(4) · version(1)=1 · token(32)</c>; two clients that send the same token are paired. The relay answers
-/// each with <c>status(1) · max bytes(8, big-endian) · max seconds(4)</c> and then splices their sockets. The peers
+/// each with <c>status(1) · max bytes(8, big-endian) · max seconds(4) · max idle seconds(4, all ones: none)</c>
+/// and then splices their sockets. The peers
 /// run their own authenticated TLS through it: the relay sees only ciphertext.
 /// </summary>
 public static class RelayHandshake
 {
     public const int TokenSize = 32;
     public const int BindSize = 4 + 1 + TokenSize;
-    public const int ReplySize = 1 + 8 + 4;
-    public const byte Version = 1;
+    public const int ReplySize = 1 + 8 + 4 + 4;
+    public const byte Version = 2;
+    private const uint NoIdleLimit = uint.MaxValue;
 
     private static ReadOnlySpan<byte> Magic => "BRLY"u8;
 
@@ -58,6 +68,9 @@ public static class RelayHandshake
         reply[0] = (byte)status;
         BinaryPrimitives.WriteInt64BigEndian(reply.AsSpan(1), limits.MaxBytes);
         BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(9), (uint)Math.Clamp(limits.MaxDuration.TotalSeconds, 0, uint.MaxValue));
+        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(13), limits.MaxIdle == Timeout.InfiniteTimeSpan
+            ? NoIdleLimit
+            : (uint)Math.Clamp(limits.MaxIdle.TotalSeconds, 0, NoIdleLimit - 1));
         return reply;
     }
 
@@ -69,7 +82,11 @@ public static class RelayHandshake
             return null;
         }
         var maxBytes = BinaryPrimitives.ReadInt64BigEndian(reply[1..]);
+        var maxIdle = BinaryPrimitives.ReadUInt32BigEndian(reply[13..]);
         return maxBytes < 0 ? null
-            : ((RelayStatus)reply[0], new RelayLimits(maxBytes, TimeSpan.FromSeconds(BinaryPrimitives.ReadUInt32BigEndian(reply[9..]))));
+            : ((RelayStatus)reply[0], new RelayLimits(maxBytes, TimeSpan.FromSeconds(BinaryPrimitives.ReadUInt32BigEndian(reply[9..])))
+            {
+                MaxIdle = maxIdle == NoIdleLimit ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(maxIdle),
+            });
     }
 }

@@ -9,21 +9,17 @@ public sealed record RelayServerOptions
 {
     public IReadOnlyList<IPEndPoint> ListenEndpoints { get; init; } = [new(IPAddress.Loopback, 0)];
 
-    /// <summary>What each session may carry and for how long (each direction counts separately).</summary>
-    public RelayLimits Limits { get; init; } = new(64L * 1024 * 1024, TimeSpan.FromMinutes(10));
+    /// <summary>
+    /// What each session may carry (each direction counts separately), for how long, and how long without a
+    /// byte either way; the peers are told them when they are paired.
+    /// </summary>
+    public RelayLimits Limits { get; init; } = new(64L * 1024 * 1024, TimeSpan.FromMinutes(10)) { MaxIdle = TimeSpan.FromSeconds(60) };
 
     /// <summary>How long a bind waits for its other side.</summary>
     public TimeSpan PairTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long a new connection has to send its bind.</summary>
     public TimeSpan BindTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// How long a paired session may carry no byte in either direction; then the relay ends it as at a limit.
-    /// Peer connections send no keep-alives of their own, so one the application leaves silent this long through a
-    /// relay ends; <see cref="Timeout.InfiniteTimeSpan"/> turns the limit off.
-    /// </summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// How long a session that reached a limit waits, once it has sent both ends end-of-stream, for them to close;

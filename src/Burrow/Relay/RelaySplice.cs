@@ -5,7 +5,7 @@ namespace Burrow.Relay;
 
 /// <summary>
 /// One paired session (thin I/O driver): copies bytes both ways, each direction up to the byte limit. When both ends
-/// have half-closed it is over. When a limit is reached (bytes, duration, or <see cref="RelayServerOptions.IdleTimeout"/>
+/// have half-closed it is over. When a limit is reached (bytes, duration, or <see cref="RelayLimits.MaxIdle"/>
 /// without a byte) it stops forwarding, sends both ends end-of-stream after the bytes it did forward, and drops what
 /// they still send until they close, for at most <see cref="RelayServerOptions.CloseTimeout"/>. When an end breaks,
 /// or the relay stops, both are dropped at once.
@@ -32,7 +32,7 @@ internal sealed class RelaySplice : IDisposable
         _stopping = stopping.Register(static abort => ((CancellationTokenSource)abort!).Cancel(), _abort);
         _lastByte = options.Time.GetTimestamp();
         _duration = options.Time.CreateTimer(static s => ((RelaySplice)s!).End("time limit"), this, options.Limits.MaxDuration, Timeout.InfiniteTimeSpan);
-        _idle = options.Time.CreateTimer(static s => ((RelaySplice)s!).CheckIdle(), this, options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        _idle = options.Time.CreateTimer(static s => ((RelaySplice)s!).CheckIdle(), this, options.Limits.MaxIdle, Timeout.InfiniteTimeSpan); // infinite: never fires
     }
 
     /// <summary>Copies until the session is over; the bytes carried each way and why it ended.</summary>
@@ -137,13 +137,13 @@ internal sealed class RelaySplice : IDisposable
     private void CheckIdle()
     {
         var idle = _options.Time.GetElapsedTime(Volatile.Read(ref _lastByte));
-        if (idle >= _options.IdleTimeout)
+        if (idle >= _options.Limits.MaxIdle)
         {
             End("idle");
         }
         else
         {
-            Rearm(_idle, _options.IdleTimeout - idle);
+            Rearm(_idle, _options.Limits.MaxIdle - idle);
         }
     }
 

@@ -45,6 +45,10 @@ public sealed class RendezvousCliTests
         var connected = await dialer.NextEventAsync("connected", ct);
         Assert.Equal("relay", connected["strategy"]!.GetValue<string>());
         Assert.Equal("relay", (await listener.NextEventAsync("connected", ct))["strategy"]!.GetValue<string>());
+        var limits = connected["relay"]!; // the relay's limits, as it told the peers (its defaults)
+        Assert.Equal(64L * 1024 * 1024, limits["maxBytes"]!.GetValue<long>());
+        Assert.Equal(600, limits["maxSeconds"]!.GetValue<double>());
+        Assert.Equal(60, limits["maxIdleSeconds"]!.GetValue<double>());
     }
 
     [Fact(Timeout = 60_000)]

@@ -105,7 +105,7 @@ public class RelayServerTests
     {
         var ct = TestContext.Current.CancellationToken;
         var time = new FakeTimeProvider();
-        await using var relay = RelayServer.Start(Options with { Time = time, IdleTimeout = TimeSpan.FromSeconds(60) });
+        await using var relay = RelayServer.Start(Options with { Time = time, Limits = Options.Limits with { MaxIdle = TimeSpan.FromSeconds(60) } });
         var (alice, bob) = await PairAsync(relay, ct);
         using (alice)
         using (bob)

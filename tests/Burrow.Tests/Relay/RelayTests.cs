@@ -17,11 +17,15 @@ public class RelayTests
     public void Bind_and_reply_are_pinned_byte_for_byte()
     {
         var token = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
-        Assert.Equal("42524C5901" + Convert.ToHexString(token), Convert.ToHexString(RelayHandshake.EncodeBind(token)));
+        Assert.Equal("42524C5902" + Convert.ToHexString(token), Convert.ToHexString(RelayHandshake.EncodeBind(token)));
         Assert.Equal(token, RelayHandshake.TryDecodeBind(RelayHandshake.EncodeBind(token)));
-        var reply = RelayHandshake.EncodeReply(RelayStatus.Paired, new RelayLimits(0x0102030405, TimeSpan.FromSeconds(600)));
-        Assert.Equal("00" + "0000000102030405" + "00000258", Convert.ToHexString(reply));
-        Assert.Equal((RelayStatus.Paired, new RelayLimits(0x0102030405, TimeSpan.FromSeconds(600))), RelayHandshake.TryDecodeReply(reply));
+        var limits = new RelayLimits(0x0102030405, TimeSpan.FromSeconds(600)) { MaxIdle = TimeSpan.FromSeconds(60) };
+        var reply = RelayHandshake.EncodeReply(RelayStatus.Paired, limits);
+        Assert.Equal("00" + "0000000102030405" + "00000258" + "0000003C", Convert.ToHexString(reply));
+        Assert.Equal((RelayStatus.Paired, limits), RelayHandshake.TryDecodeReply(reply));
+        var noIdleLimit = RelayHandshake.EncodeReply(RelayStatus.Paired, limits with { MaxIdle = Timeout.InfiniteTimeSpan });
+        Assert.Equal("FFFFFFFF", Convert.ToHexString(noIdleLimit.AsSpan(13)));
+        Assert.Equal(Timeout.InfiniteTimeSpan, RelayHandshake.TryDecodeReply(noIdleLimit)!.Value.Limits.MaxIdle);
     }
 
     [Fact]
@@ -29,7 +33,7 @@ public class RelayTests
         Gen.Byte.Array[0, 64].Sample(bytes =>
         {
             var token = RelayHandshake.TryDecodeBind(bytes);
-            Assert.True(token is null || (bytes.Length == RelayHandshake.BindSize && bytes[4] == 1));
+            Assert.True(token is null || (bytes.Length == RelayHandshake.BindSize && bytes[4] == RelayHandshake.Version));
             if (RelayHandshake.TryDecodeReply(bytes) is var (status, limits))
             {
                 Assert.Equal(RelayHandshake.ReplySize, bytes.Length);
