@@ -149,7 +149,7 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
                     _metrics.Datagram("join_replayed");
                     return;
                 case JoinAdmission.Busy:
-                    _metrics.Datagram("join_busy");
+                    _metrics.Datagram("join_over_budget");
                     return;
             }
             check = _handshake.TryJoin(packet, from, out var node, out var keys, out var roundTrip);
