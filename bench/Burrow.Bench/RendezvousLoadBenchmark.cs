@@ -98,7 +98,7 @@ internal static class RendezvousLoadBenchmark
         await using var server = await RendezvousServer.StartAsync(new RendezvousServerOptions
         {
             Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            MaxPendingJoinsPerAddress = int.MaxValue,
+            MaxPendingPerAddress = int.MaxValue,
         }, default);
         Console.WriteLine($"port {server.LocalEndPoint.Port}");
         while (await Console.In.ReadLineAsync() is { } line)

@@ -203,6 +203,42 @@ public sealed class RendezvousServerTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task One_address_holds_at_most_its_share_of_the_connections_not_registered_yet()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await StartServerAsync(ct, o => o with { MaxPendingPerAddress = 1, HandshakeTimeout = TimeSpan.FromSeconds(20) });
+
+        // An idle socket from 127.0.0.1 (no handshake) holds 127.0.0.1's one place: the next one is closed at once.
+        var idle = await TcpDialer.ConnectAsync(server.LocalEndPoint, ct);
+        await Eventually.HoldsAsync(() => server.PendingCount == 1, ct);
+        await Assert.ThrowsAsync<PeerAuthenticationException>(() => ConnectAsync(server, _aliceTls, ct));
+        await using (var elsewhere = await ConnectFromAsync(IPAddress.Parse("127.0.0.2"), server, _bobTls, ct)) // another host: its own share
+        {
+            Assert.True(elsewhere.TrySend(new Register(AddressOf(_bob).Record)));
+            await ReceiveAsync<Registered>(elsewhere, ct);
+        }
+
+        idle.Dispose(); // its place is given back
+        await Eventually.HoldsAsync(() => server.PendingCount == 0, ct);
+
+        // A place is held through the registration, not only the handshake.
+        await using var alice = await ConnectAsync(server, _aliceTls, ct);
+        await Assert.ThrowsAsync<PeerAuthenticationException>(() => ConnectAsync(server, _bobTls, ct));
+        Assert.True(alice.TrySend(new Register(AddressOf(_alice).Record)));
+        await ReceiveAsync<Registered>(alice, ct);
+        await using var bob = await RegisterAsync(server, _bobTls, ct);
+        Assert.Equal(2, server.RegisteredCount);
+    }
+
+    private static async Task<RendezvousConnection> ConnectFromAsync(IPAddress local, RendezvousServer server, TlsCredentials tls, CancellationToken ct)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(local, 0));
+        await socket.ConnectAsync(server.LocalEndPoint, ct);
+        return await RendezvousConnection.EstablishAsync(socket, tls, TlsRole.Client, Wait, 16, ct);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task The_client_registers_learns_its_endpoint_and_clock_and_receives_signals()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -41,7 +41,7 @@ internal sealed class DatagramEndpoint : IAsyncDisposable
         _logger = logger;
         _handshake = new DatagramHandshake(options.TimeProvider);
         _joins = new JoinGate(options.MaxDatagramJoinsPerSecond, options.TimeProvider);
-        _sessions = new DatagramSessionTable(options.MaxPendingHandshakes, options.MaxPendingJoinsPerAddress, options.TimeProvider);
+        _sessions = new DatagramSessionTable(new PendingAdmission(options.MaxPendingHandshakes, options.MaxPendingPerAddress), options.TimeProvider);
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _writer = new DatagramWriter(socket, 65536);
         _acks = new DelayedAcks(options.TimeProvider);

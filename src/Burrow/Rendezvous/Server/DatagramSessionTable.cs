@@ -24,16 +24,15 @@ internal enum SessionJoin
 
 /// <summary>
 /// The datagram endpoint's sessions by id; the ids of those that ended, while their join could still come
-/// again; and those joined without registering yet: at most <paramref name="maxUnregistered"/>, and at most
-/// <paramref name="maxUnregisteredPerAddress"/> from one IP address, so that one host cannot hold them all.
+/// again; and those joined without registering yet, each holding a place of <paramref name="pending"/> until it
+/// registers or ends.
 /// </summary>
-internal sealed class DatagramSessionTable(int maxUnregistered, int maxUnregisteredPerAddress, TimeProvider time)
+internal sealed class DatagramSessionTable(PendingAdmission pending, TimeProvider time)
 {
     private readonly ConcurrentDictionary<ulong, DatagramSession> _sessions = new();
     private readonly ConcurrentDictionary<ulong, long> _ended = new(); // session id → when it ended
     private readonly Lock _lock = new();
     private readonly Dictionary<DatagramSession, IPAddress> _unregistered = []; // each joined from (under _lock)
-    private readonly Dictionary<IPAddress, int> _unregisteredFrom = []; // under _lock
 
     public ICollection<DatagramSession> Sessions => _sessions.Values;
 
@@ -56,19 +55,16 @@ internal sealed class DatagramSessionTable(int maxUnregistered, int maxUnregiste
             {
                 return SessionJoin.Existing;
             }
-            if (_unregistered.Count >= maxUnregistered)
+            switch (pending.TryAdmit(from))
             {
-                return SessionJoin.Busy;
-            }
-            var fromThere = _unregisteredFrom.GetValueOrDefault(from);
-            if (fromThere >= maxUnregisteredPerAddress)
-            {
-                return SessionJoin.BusyAddress;
+                case Admission.Busy:
+                    return SessionJoin.Busy;
+                case Admission.BusyAddress:
+                    return SessionJoin.BusyAddress;
             }
             session = make();
             _sessions[id] = session;
             _unregistered[session] = from;
-            _unregisteredFrom[from] = fromThere + 1;
             return SessionJoin.Made;
         }
     }
@@ -78,17 +74,9 @@ internal sealed class DatagramSessionTable(int maxUnregistered, int maxUnregiste
     {
         lock (_lock)
         {
-            if (!_unregistered.Remove(session, out var from))
+            if (_unregistered.Remove(session, out var from))
             {
-                return;
-            }
-            if (_unregisteredFrom[from] == 1)
-            {
-                _unregisteredFrom.Remove(from);
-            }
-            else
-            {
-                _unregisteredFrom[from]--;
+                pending.Release(from);
             }
         }
     }

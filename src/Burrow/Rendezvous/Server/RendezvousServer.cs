@@ -24,7 +24,7 @@ public sealed class RendezvousServer : IAsyncDisposable
     private readonly TlsCredentials _credentials;
     private readonly NodeRegistry _registry;
     private readonly ConcurrentDictionary<Task, byte> _sessions = new();
-    private readonly SemaphoreSlim _handshakeSlots;
+    private readonly PendingAdmission _pending;
     private readonly RendezvousMetrics _metrics;
     private readonly ILogger _logger;
     private NodeListener? _listener;
@@ -37,7 +37,7 @@ public sealed class RendezvousServer : IAsyncDisposable
         _ownsIdentity = options.Identity is null;
         _identity = options.Identity ?? NodeIdentity.Create();
         _credentials = new TlsCredentials(_identity, options.TimeProvider);
-        _handshakeSlots = new SemaphoreSlim(options.MaxPendingHandshakes);
+        _pending = new PendingAdmission(options.MaxPendingHandshakes, options.MaxPendingPerAddress);
         _logger = options.LoggerFactory.CreateLogger<RendezvousServer>();
         _metrics = new RendezvousMetrics(options.MeterFactory, () => _registry?.Count ?? 0);
         _registry = new NodeRegistry(options, _metrics, _logger);
@@ -99,22 +99,42 @@ public sealed class RendezvousServer : IAsyncDisposable
     /// <summary>Datagram sessions keeping their ciphers now (the others make them again at their next packet).</summary>
     internal int DatagramSessionsKeepingCiphers => _datagram?.SessionsKeepingCiphers ?? 0;
 
+    /// <summary>TLS connections accepted and not registered yet (each holds a place among the pending).</summary>
+    internal int PendingCount => _pending.Count;
+
     private Task OnAccepted(Socket socket, CancellationToken stopping)
     {
-        if (!_handshakeSlots.Wait(0))
+        // A place among the pending, held from the handshake to the registration: one host cannot hold them all.
+        var from = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        var admission = _pending.TryAdmit(from);
+        if (admission != Admission.Admitted)
         {
             socket.Dispose();
-            _metrics.Registration("busy");
+            _metrics.Registration(admission == Admission.Busy ? "busy" : "busy_address");
             return Task.CompletedTask;
         }
-        var session = RunAsync(socket, stopping);
+        var session = RunAsync(socket, from, stopping);
         _sessions.TryAdd(session, 0);
         return session.ContinueWith(done => _sessions.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task RunAsync(Socket socket, CancellationToken stopping)
+    private async Task RunAsync(Socket socket, IPAddress from, CancellationToken stopping)
     {
         await Task.Yield(); // off the accept loop
+        var place = new PendingAdmission.Place(_pending, from);
+        try
+        {
+            await ServeAsync(socket, place, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            place.Leave();
+        }
+    }
+
+    /// <summary>One node's connection: the handshake, the registration (which ends its <paramref name="place"/> among the pending), then its messages.</summary>
+    private async Task ServeAsync(Socket socket, PendingAdmission.Place place, CancellationToken stopping)
+    {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
         RendezvousConnection connection;
         try
@@ -126,16 +146,13 @@ public sealed class RendezvousServer : IAsyncDisposable
             RendezvousServerLog.Closed(_logger, remote, $"no handshake: {e.Message}");
             return;
         }
-        finally
-        {
-            _handshakeSlots.Release();
-        }
         await using (connection.ConfigureAwait(false))
         {
             StreamSession? session = null;
             try
             {
                 var first = await connection.ReceiveAsync(_options.RegistrationTimeout, stopping).ConfigureAwait(false);
+                place.Leave(); // registered or refused: no longer pending either way
                 session = new StreamSession(connection);
                 if (first is not Protocol.Register)
                 {
@@ -185,7 +202,6 @@ public sealed class RendezvousServer : IAsyncDisposable
     private void DisposeCredentials()
     {
         _credentials.Dispose();
-        _handshakeSlots.Dispose();
         if (_ownsIdentity)
         {
             _identity.Dispose();

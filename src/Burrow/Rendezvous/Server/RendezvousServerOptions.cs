@@ -37,7 +37,11 @@ public sealed record RendezvousServerOptions
     /// </summary>
     public int MaxNodes { get; init; } = 1_000_000;
 
-    /// <summary>Unauthenticated connections allowed at once; more are closed at once (flood guard).</summary>
+    /// <summary>
+    /// Nodes that came and have not registered yet, at most, on each transport: TLS connections from their
+    /// accept to their first message (the handshake and the registration), datagram sessions from their join
+    /// to their registration. More are turned away at once, and their nodes try again (flood guard).
+    /// </summary>
     public int MaxPendingHandshakes { get; init; } = 256;
 
     /// <summary>
@@ -48,11 +52,11 @@ public sealed record RendezvousServerOptions
     public int MaxDatagramJoinsPerSecond { get; init; } = 2000;
 
     /// <summary>
-    /// Datagram sessions joined from one IP address and not registered yet, at most (of the
-    /// <see cref="MaxPendingHandshakes"/>): one host cannot hold them all. Nodes behind one NAT share its
-    /// address, but each is pending only for about a round trip.
+    /// Of the <see cref="MaxPendingHandshakes"/> on each transport, how many may come from one IP address: one
+    /// host cannot hold them all and keep everyone else out. Nodes behind one NAT share its address, but each
+    /// is pending only for a few round trips.
     /// </summary>
-    public int MaxPendingJoinsPerAddress { get; init; } = 32;
+    public int MaxPendingPerAddress { get; init; } = 32;
 
     /// <summary>Messages waiting to be written to one node; a signal that finds the queue full fails (peer busy).</summary>
     public int SendQueueLength { get; init; } = 32;

@@ -240,7 +240,7 @@ public sealed class DatagramRendezvousTests : IAsyncDisposable
     public async Task One_address_holds_at_most_its_share_of_the_pending_joins()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var server = await RendezvousServerTests.StartServerAsync(ct, o => o with { MaxPendingJoinsPerAddress = 1 });
+        await using var server = await RendezvousServerTests.StartServerAsync(ct, o => o with { MaxPendingPerAddress = 1 });
         await using var first = await JoinAsync(server, _alice, ct); // from 127.0.0.1, joined, not registered
         await Assert.ThrowsAsync<TimeoutException>(() => DatagramLink.EstablishAsync(server.LocalEndPoint, _bob, TimeSpan.FromSeconds(1), TimeProvider.System, ct));
 
