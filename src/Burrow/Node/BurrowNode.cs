@@ -26,7 +26,7 @@ public sealed class BurrowNode : IAsyncDisposable
     private readonly TlsCredentials _credentials;
     private readonly List<NodeListener> _listeners = [];
     private readonly Channel<PeerConnection> _incoming;
-    private readonly SemaphoreSlim _handshakeSlots;
+    private readonly PendingAdmission _handshakes;
     private readonly ConnectOrchestrator _orchestrator;
     private readonly NodeMetrics _metrics;
     private readonly ILogger _logger;
@@ -53,7 +53,7 @@ public sealed class BurrowNode : IAsyncDisposable
         _logger = options.LoggerFactory.CreateLogger<BurrowNode>();
         _credentials = new TlsCredentials(identity, options.TimeProvider);
         _incoming = Channel.CreateBounded<PeerConnection>(new BoundedChannelOptions(options.AcceptQueueLength) { SingleWriter = false });
-        _handshakeSlots = new SemaphoreSlim(options.MaxPendingHandshakes);
+        _handshakes = new PendingAdmission(options.MaxPendingHandshakes, options.MaxPendingHandshakesPerAddress);
         _rendezvous = [.. options.Rendezvous.Take(NodeAddressContent.MaxSignalEndpoints).Select(server =>
             new RendezvousClient(server, _credentials, () => Address, options.RendezvousClient, options.TimeProvider, options.LoggerFactory))];
         _sources = [.. options.Reachability, .. _rendezvous];
@@ -243,18 +243,23 @@ public sealed class BurrowNode : IAsyncDisposable
     private Task TrackHandshake(Socket socket, CancellationToken stopping)
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        if (!_handshakeSlots.Wait(0))
+        var from = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        switch (_handshakes.TryAdmit(from))
         {
-            Refuse(socket, remote, "busy", "too many pending handshakes");
-            return Task.CompletedTask;
+            case Admission.Busy:
+                Refuse(socket, remote, "busy", "too many pending handshakes");
+                return Task.CompletedTask;
+            case Admission.BusyAddress:
+                Refuse(socket, remote, "busy_address", "too many pending handshakes from this address");
+                return Task.CompletedTask;
         }
-        return Track(OnAcceptedAsync(socket, remote, stopping));
+        return Track(OnAcceptedAsync(socket, remote, from, stopping));
     }
 
     /// <summary>Keeps <paramref name="work"/> until it ends, so that disposing the node waits for it.</summary>
     private Task Track(Task work) => _work.Track(work);
 
-    private async Task OnAcceptedAsync(Socket socket, string remote, CancellationToken stopping)
+    private async Task OnAcceptedAsync(Socket socket, string remote, IPAddress from, CancellationToken stopping)
     {
         await Task.Yield(); // off the accept loop
 
@@ -291,7 +296,7 @@ public sealed class BurrowNode : IAsyncDisposable
         }
         finally
         {
-            _handshakeSlots.Release();
+            _handshakes.Release(from);
         }
     }
 
@@ -385,7 +390,6 @@ public sealed class BurrowNode : IAsyncDisposable
         }
         _punchScheduler?.Dispose();
         _credentials.Dispose();
-        _handshakeSlots.Dispose();
         if (_ownsIdentity)
         {
             _credentials.Identity.Dispose();

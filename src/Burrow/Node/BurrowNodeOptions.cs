@@ -55,6 +55,12 @@ public sealed record BurrowNodeOptions
     /// <summary>Inbound TLS handshakes allowed at once; connections beyond it are closed at once (flood guard).</summary>
     public int MaxPendingHandshakes { get; init; } = 64;
 
+    /// <summary>
+    /// Of the <see cref="MaxPendingHandshakes"/>, how many may come from one IP address: one host opening idle
+    /// connections cannot keep other peers out. A peer's own attempts (direct, punched, upgrade) are a few at once.
+    /// </summary>
+    public int MaxPendingHandshakesPerAddress { get; init; } = 16;
+
     /// <summary>Authenticated inbound connections waiting for <see cref="BurrowNode.AcceptAsync"/>.</summary>
     public int AcceptQueueLength { get; init; } = 32;
 

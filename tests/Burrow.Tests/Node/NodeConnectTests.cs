@@ -145,6 +145,58 @@ public class NodeConnectTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task One_host_holding_idle_connections_takes_only_its_share_of_the_pending_handshakes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var nodes = await NodePair.StartAsync(ct, o => o with
+        {
+            MaxPendingHandshakesPerAddress = 2,
+            Connect = o.Connect with { HandshakeTimeout = TimeSpan.FromSeconds(30) },
+        });
+        var target = nodes.Bob.ListenEndPoints[0];
+        var idle = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 3; i++) // from 127.0.0.2, which is not where the peers dial from
+            {
+                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                idle.Add(s);
+                s.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+                await s.ConnectAsync(target, ct);
+            }
+            // The third is over 127.0.0.2's share: closed at once, long before the 30 s handshake deadline.
+            using (var soon = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                soon.CancelAfter(TimeSpan.FromSeconds(10));
+                Assert.Equal(0, await ReceiveOrResetAsync(idle[2], soon.Token));
+            }
+            // The two within it stay open, and a peer from another address still gets in.
+            var (outbound, inbound) = await NodeHarness.ConnectAsync(nodes.Alice, nodes.Bob, ct);
+            await using var _ = outbound;
+            await using var __ = inbound;
+            Assert.Equal(nodes.Alice.NodeId, inbound.RemoteId);
+            Assert.False(idle[0].Poll(0, SelectMode.SelectRead)); // nothing to read, not closed: still held
+        }
+        finally
+        {
+            idle.ForEach(s => s.Dispose());
+        }
+    }
+
+    /// <summary>What a receive gives: the bytes read, or 0 when the socket was closed or reset.</summary>
+    private static async Task<int> ReceiveOrResetAsync(Socket socket, CancellationToken ct)
+    {
+        try
+        {
+            return await socket.ReceiveAsync(new byte[64], ct);
+        }
+        catch (SocketException)
+        {
+            return 0;
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Framed_messages_flow_over_a_peer_connection()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Burrow.Identity;
 using Burrow.Rendezvous.Datagram;
 using Burrow.Rendezvous.Protocol;
+using Burrow.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Burrow.Rendezvous.Server;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Burrow.Transport;
 
 namespace Burrow.Rendezvous.Server;
 

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Burrow.Rendezvous.Server;
+namespace Burrow.Transport;
 
 /// <summary>Whether a newcomer may start joining (<see cref="PendingAdmission"/>).</summary>
 internal enum Admission

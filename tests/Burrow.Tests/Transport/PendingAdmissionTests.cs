@@ -1,7 +1,7 @@
 using System.Net;
-using Burrow.Rendezvous.Server;
+using Burrow.Transport;
 
-namespace Burrow.Tests.Rendezvous;
+namespace Burrow.Tests.Transport;
 
 public sealed class PendingAdmissionTests
 {
