@@ -15,6 +15,7 @@ internal static class TransferSession
         {
             await using var file = File.OpenRead(path);
             var offer = new FileOffer(Path.GetFileName(path), file.Length);
+            ReportRelayLimit(reporter, link, offer);
             var digest = await FileTransfer.SendAsync(link, offer, file, progress(offer), timeouts, cancellationToken);
             await link.Current.CompleteWritesAsync();
             return (offer, digest, Path.GetFullPath(path));
@@ -45,6 +46,18 @@ internal static class TransferSession
                 }
             }
         });
+
+    /// <summary>Says once, up front, that a relayed link carries less than the file: it needs the direct connection to finish.</summary>
+    private static void ReportRelayLimit(Reporter reporter, TransferLink link, FileOffer offer)
+    {
+        if (link.Budget is not { } budget || !link.Current.IsRelayed || offer.Size <= budget.Total)
+        {
+            return;
+        }
+        reporter.Event("relay_limit", new JsonObject { ["bytes"] = offer.Size, ["maxBytes"] = budget.MaxBytes, ["relayBytes"] = budget.Total });
+        reporter.Say($"[yellow]the relay carries at most {budget.MaxBytes} bytes each way[/], less than the file's {offer.Size}: "
+            + $"after the first {budget.Total} the transfer needs the direct connection to finish");
+    }
 
     private static async Task<int> RunAsync(PeerConnection connection, Reporter reporter, string verb, CancellationToken cancellationToken,
         Func<TransferLink, Func<FileOffer, IProgress<long>>, Task<(FileOffer Offer, byte[] Digest, string Path)>> transfer)

@@ -17,16 +17,18 @@ internal static class FileTransfer
 
     /// <summary>
     /// Sends <paramref name="file"/>; returns its SHA-256, or throws when the receiver refuses it (an
-    /// <see cref="InvalidDataException"/>, also for a verdict that does not parse) or stops answering (a
-    /// <see cref="TimeoutException"/>).
+    /// <see cref="InvalidDataException"/>, also for a verdict that does not parse), stops answering (a
+    /// <see cref="TimeoutException"/>), or when the file is more than a relayed link carries and no direct connection
+    /// came to finish it on (a <see cref="RelayLimitException"/>).
     /// </summary>
     public static async Task<byte[]> SendAsync(TransferLink peer, FileOffer offer, Stream file, IProgress<long> progress, TransferTimeouts timeouts,
         CancellationToken cancellationToken)
     {
         await new MessageStream(peer.Stream).WriteAsync(offer.Encode(), cancellationToken);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await CopyAsync(ended => ValueTask.FromResult<Stream?>(ended ? null : file), async () => { await peer.MoveIfReadyAsync(); return peer.Stream; }, offer.Size, hash, progress,
-            timeouts.Stall, cancellationToken);
+        // A relayed link keeps within the relay's byte limit: it moves to the direct connection or stops before it.
+        await CopyAsync(ended => ValueTask.FromResult<Stream?>(ended ? null : file),
+            count => peer.ReserveAsync(count, offer.Size, timeouts.Direct, cancellationToken), offer.Size, hash, progress, timeouts.Stall, cancellationToken);
         var digest = hash.GetHashAndReset();
         var messages = new MessageStream(peer.Stream);
         await messages.WriteAsync(digest, cancellationToken);
@@ -47,7 +49,7 @@ internal static class FileTransfer
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var file = open(offer);
         // The stream ending early is the sender moving to a direct connection, or a real end.
-        await CopyAsync(async ended => ended && !await peer.FollowAsync(cancellationToken) ? null : peer.Stream, () => ValueTask.FromResult(file),
+        await CopyAsync(async ended => ended && !await peer.FollowAsync(cancellationToken) ? null : peer.Stream, count => ValueTask.FromResult((file, count)),
             offer.Size, hash, progress, timeouts.Stall, cancellationToken);
         var digest = hash.GetHashAndReset();
         var messages = new MessageStream(peer.Stream);
@@ -89,10 +91,10 @@ internal static class FileTransfer
     /// <summary>
     /// Copies <paramref name="size"/> bytes chunk by chunk. The streams are asked for at each chunk, so either
     /// may change between two: <paramref name="source"/> is told whether the last read ended the stream (it
-    /// gives the stream to read on, or null when there is no more), <paramref name="target"/> gives the stream
-    /// to write the next chunk to.
+    /// gives the stream to read on, or null when there is no more), <paramref name="target"/>, asked for up to so many
+    /// bytes, gives the stream to write them to and how many of them to write there now (the rest it is asked for again).
     /// </summary>
-    private static async Task CopyAsync(Func<bool, ValueTask<Stream?>> source, Func<ValueTask<Stream>> target, long size, IncrementalHash hash,
+    private static async Task CopyAsync(Func<bool, ValueTask<Stream?>> source, Func<int, ValueTask<(Stream Stream, int Count)>> target, long size, IncrementalHash hash,
         IProgress<long> progress, TimeSpan stall, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
@@ -112,10 +114,16 @@ internal static class FileTransfer
                     continue;
                 }
                 hash.AppendData(buffer, 0, n);
-                to = await target();
-                await to.WriteAsync(buffer.AsMemory(0, n), deadline.Token);
-                done += n;
-                progress.Report(done);
+                for (var written = 0; written < n; )
+                {
+                    deadline.CancelAfter(Timeout.InfiniteTimeSpan); // the target keeps its own time (a wait for a direct connection)
+                    (to, var count) = await target(n - written);
+                    deadline.CancelAfter(stall);
+                    await to.WriteAsync(buffer.AsMemory(written, count), deadline.Token);
+                    written += count;
+                    done += count;
+                    progress.Report(done);
+                }
             }
             if (to is not null)
             {

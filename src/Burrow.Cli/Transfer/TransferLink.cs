@@ -7,7 +7,8 @@ namespace Burrow.Cli.Transfer;
 /// replaces it (<see cref="PeerConnection.UpgradeAsync"/>): the side sending the file bytes moves between two
 /// chunks — it half-closes the relayed stream after its last byte there and goes on on the direct one; the
 /// receiving side reads the relayed stream to its end and goes on on the direct one. Every byte keeps its
-/// order, and nothing is sent on the relay after the move (its byte limit no longer counts).
+/// order, and nothing is sent on the relay after the move (its byte limit no longer counts). Until then the sender
+/// keeps the file data it writes on the relay within the relay's byte limit (<see cref="Budget"/>).
 /// </summary>
 internal sealed class TransferLink : IAsyncDisposable
 {
@@ -21,7 +22,11 @@ internal sealed class TransferLink : IAsyncDisposable
     {
         _first = Current = connection;
         _upgrade = connection.UpgradeAsync(cancellationToken);
+        Budget = connection.Relay is { } limits ? new RelayBudget(limits.MaxBytes) : null;
     }
+
+    /// <summary>For a relayed first connection, the file data the relay still carries; null when it is direct.</summary>
+    public RelayBudget? Budget { get; }
 
     /// <summary>The connection in use: the first one, or the direct one after a move.</summary>
     public PeerConnection Current { get; private set; }
@@ -34,15 +39,32 @@ internal sealed class TransferLink : IAsyncDisposable
     /// <summary>Told of the move, with the direct connection.</summary>
     public Action<PeerConnection>? Moved { get; init; }
 
-    /// <summary>The sender, between two chunks: moves now if a direct connection is ready.</summary>
-    public async ValueTask MoveIfReadyAsync()
+    /// <summary>
+    /// The sender, before writing up to <paramref name="count"/> bytes of a <paramref name="size"/>-byte file in one
+    /// write: moves if a direct connection is ready, and gives the stream to write on and how many of the bytes to write
+    /// there. On the relay that is what its <see cref="Budget"/> still allows — fewer at its end, so the relay is used
+    /// to its last byte. Once nothing more fits, waits up to <paramref name="wait"/> for the direct connection and
+    /// moves to it; when none comes, throws a <see cref="RelayLimitException"/> instead of running into the relay's limit.
+    /// </summary>
+    public async ValueTask<(Stream Stream, int Count)> ReserveAsync(int count, long size, TimeSpan wait, CancellationToken cancellationToken)
     {
-        if (Current != _first || !Direct.IsCompletedSuccessfully || Direct.Result is not { } direct)
+        await MoveIfReadyAsync();
+        if (Current != _first || Budget is null)
         {
-            return;
+            return (Stream, count);
         }
-        await _first.CompleteWritesAsync(); // flushes, then close_notify and FIN: the receiver's reads there end
-        Move(direct);
+        if (Budget.Take(count) is > 0 and var fits)
+        {
+            return (Stream, fits);
+        }
+        if (await DirectWithinAsync(wait, cancellationToken) is not { } direct)
+        {
+            throw new RelayLimitException(Budget.MaxBytes, size, Direct.IsCompleted
+                ? "no direct connection came (the attempts to reach the peer directly ended)"
+                : $"no direct connection came within {wait.TotalSeconds:0.###} s");
+        }
+        await MoveAsync(direct);
+        return (Stream, count);
     }
 
     /// <summary>
@@ -55,19 +77,41 @@ internal sealed class TransferLink : IAsyncDisposable
         {
             return false;
         }
-        try
-        {
-            if (await Direct.WaitAsync(FollowTimeout, cancellationToken) is not { } direct)
-            {
-                return false;
-            }
-            Move(direct);
-            return true;
-        }
-        catch (TimeoutException)
+        if (await DirectWithinAsync(FollowTimeout, cancellationToken) is not { } direct)
         {
             return false;
         }
+        Move(direct);
+        return true;
+    }
+
+    /// <summary>The direct connection once it is ready, or null when none will come or it is not ready within <paramref name="wait"/>.</summary>
+    private async Task<PeerConnection?> DirectWithinAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Direct.WaitAsync(wait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The sender, between two chunks: moves now if a direct connection is ready.</summary>
+    private async ValueTask MoveIfReadyAsync()
+    {
+        if (Current == _first && Direct.IsCompletedSuccessfully && Direct.Result is { } direct)
+        {
+            await MoveAsync(direct);
+        }
+    }
+
+    /// <summary>The sender's move: ends its writes on the relay, then goes on on <paramref name="direct"/>.</summary>
+    private async ValueTask MoveAsync(PeerConnection direct)
+    {
+        await _first.CompleteWritesAsync(); // flushes, then close_notify and FIN: the receiver's reads there end
+        Move(direct);
     }
 
     private void Move(PeerConnection direct)

@@ -14,4 +14,11 @@ internal sealed record TransferTimeouts
 
     /// <summary>Either side: for one chunk of file data to be read and written on (a peer that stops reading or sending).</summary>
     public TimeSpan Stall { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The sender, once the relay carries no more of a file larger than its byte limit: for the direct connection to
+    /// finish on. Shorter than <see cref="Stall"/> (the receiver, which gets nothing meanwhile, keeps waiting) and than
+    /// a relay's usual idle limit.
+    /// </summary>
+    public TimeSpan Direct { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -1,13 +1,32 @@
 using System.Text.Json.Nodes;
 using Burrow.Cli.Output;
+using Burrow.Connect;
+using Burrow.Identity;
+using Burrow.Relay;
 using Burrow.Tests.Node;
+using Burrow.Tests.Rendezvous;
 using Burrow.Transport;
 
 namespace Burrow.Tests.Cli;
 
-/// <summary>Two ends of a direct loopback connection, for a transfer whose other side a test plays by hand.</summary>
+/// <summary>Two ends of a loopback connection, direct or relayed, for a transfer (or one whose other side a test plays by hand).</summary>
 internal static class TransferPeers
 {
+    /// <summary>
+    /// A connection through a relay with <paramref name="relayLimits"/> (the relay's default ones when null): the
+    /// dialing end (which makes the attempts to upgrade it, <see cref="ConnectOptions.UpgradeAfter"/>) and the
+    /// accepting end. <paramref name="owned"/> disposes it all.
+    /// </summary>
+    public static async Task<(PeerConnection Dialed, PeerConnection Accepted)> RelayedAsync(Owned owned, ConnectOptions connect, RelayLimits? relayLimits,
+        CancellationToken ct)
+    {
+        var (alice, bob) = await PunchAndRelayNodeTests.StartWithRelayAsync(owned, owned.Add(NodeIdentity.Create()), owned.Add(NodeIdentity.Create()), connect,
+            relayLimits ?? new RelayServerOptions().Limits, ct);
+        var accepting = bob.AcceptAsync(ct);
+        var dialed = owned.Add(await alice.ConnectWithAsync(bob.Address, RelayStrategy.StrategyName, ct));
+        return (dialed, owned.Add(await accepting));
+    }
+
     /// <summary>A connection between two fresh loopback nodes; <paramref name="owned"/> disposes it all.</summary>
     public static async Task<(PeerConnection Outbound, PeerConnection Inbound)> DirectAsync(Owned owned, CancellationToken ct)
     {

@@ -1,10 +1,7 @@
 using System.Security.Cryptography;
 using Burrow.Cli.Transfer;
 using Burrow.Connect;
-using Burrow.Identity;
-using Burrow.Relay;
 using Burrow.Tests.Connect;
-using Burrow.Tests.Rendezvous;
 using Burrow.Transport;
 
 namespace Burrow.Tests.Cli;
@@ -17,13 +14,8 @@ public sealed class TransferUpgradeTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _owned.DisposeAsync();
 
-    private async Task<(PeerConnection Sender, PeerConnection Receiver)> RelayedPairAsync(ConnectOptions connect, CancellationToken ct)
-    {
-        var (alice, bob) = await PunchAndRelayNodeTests.StartWithRelayAsync(_owned, _owned.Add(NodeIdentity.Create()), _owned.Add(NodeIdentity.Create()), connect, ct);
-        var accepting = bob.AcceptAsync(ct);
-        var sender = _owned.Add(await alice.ConnectWithAsync(bob.Address, RelayStrategy.StrategyName, ct));
-        return (sender, _owned.Add(await accepting));
-    }
+    private Task<(PeerConnection Sender, PeerConnection Receiver)> RelayedPairAsync(ConnectOptions connect, CancellationToken ct) =>
+        TransferPeers.RelayedAsync(_owned, connect, null, ct);
 
     [Fact(Timeout = 60_000)]
     public async Task A_relayed_transfer_moves_to_the_direct_connection_between_two_chunks_and_the_file_arrives_whole()

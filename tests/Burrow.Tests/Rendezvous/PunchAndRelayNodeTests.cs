@@ -111,20 +111,30 @@ public sealed class PunchAndRelayNodeTests : IAsyncDisposable
         StartWithRelayAsync(_owned, _aliceKey, _bobKey, connect, ct);
 
     /// <summary>A rendezvous, a relay, and two nodes without listeners registered there; bob advertises the relay.</summary>
+    internal static Task<(BurrowNode Alice, BurrowNode Bob)> StartWithRelayAsync(Owned owned, NodeIdentity aliceKey, NodeIdentity bobKey,
+        ConnectOptions connect, CancellationToken ct) =>
+        StartWithRelayAsync(owned, aliceKey, bobKey, connect, new RelayServerOptions().Limits, ct);
+
+    /// <summary>The same, with a relay that puts <paramref name="relayLimits"/> on its sessions.</summary>
     internal static async Task<(BurrowNode Alice, BurrowNode Bob)> StartWithRelayAsync(Owned owned, NodeIdentity aliceKey, NodeIdentity bobKey,
-        ConnectOptions connect, CancellationToken ct)
+        ConnectOptions connect, RelayLimits relayLimits, CancellationToken ct)
     {
-        var (rendezvous, relay) = await StartRendezvousAndRelayAsync(owned, ct);
+        var (rendezvous, relay) = await StartRendezvousAndRelayAsync(owned, relayLimits, ct);
         var alice = await StartNodeAsync(owned, aliceKey, rendezvous, [], connect, ct);
         var bob = await StartNodeAsync(owned, bobKey, rendezvous, [relay], connect, ct);
         return (alice, bob);
     }
 
     /// <summary>A rendezvous and a relay on loopback, owned by <paramref name="owned"/>.</summary>
-    private static async Task<(SignalEndpoint Rendezvous, SignalEndpoint Relay)> StartRendezvousAndRelayAsync(Owned owned, CancellationToken ct)
+    private static Task<(SignalEndpoint Rendezvous, SignalEndpoint Relay)> StartRendezvousAndRelayAsync(Owned owned, CancellationToken ct) =>
+        StartRendezvousAndRelayAsync(owned, new RelayServerOptions().Limits, ct);
+
+    /// <summary>The same, with a relay that puts <paramref name="relayLimits"/> on its sessions.</summary>
+    private static async Task<(SignalEndpoint Rendezvous, SignalEndpoint Relay)> StartRendezvousAndRelayAsync(Owned owned, RelayLimits relayLimits,
+        CancellationToken ct)
     {
         var server = owned.Add(await RendezvousServerTests.StartServerAsync(ct));
-        var relay = owned.Add(RelayServer.Start(new RelayServerOptions { ListenEndpoints = [new IPEndPoint(IPAddress.Loopback, 0)] }));
+        var relay = owned.Add(RelayServer.Start(new RelayServerOptions { ListenEndpoints = [new IPEndPoint(IPAddress.Loopback, 0)], Limits = relayLimits }));
         return (new SignalEndpoint("127.0.0.1", server.LocalEndPoint.Port), new SignalEndpoint("127.0.0.1", relay.EndPoints[0].Port));
     }
 

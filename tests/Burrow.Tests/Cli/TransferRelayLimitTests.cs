@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Burrow.Cli;
+using Burrow.Cli.Commands;
+using Burrow.Cli.Transfer;
+using Burrow.Connect;
+using Burrow.Relay;
+using Burrow.Tests.Connect;
+using Burrow.Transport;
+
+namespace Burrow.Tests.Cli;
+
+/// <summary>
+/// A file larger than the relay carries: the sender writes on the relay up to its budget, then finishes on the direct
+/// connection, or stops with a clear error when none comes — never running into the relay's limit.
+/// </summary>
+[Collection(typeof(PunchCollection))]
+public sealed class TransferRelayLimitTests : IAsyncDisposable
+{
+    private static readonly RelayLimits Limits = new(400_000, TimeSpan.FromMinutes(1));
+    private static readonly int Budget = (int)RelayBudget.Of(Limits.MaxBytes);
+
+    private readonly Owned _owned = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("burrow-relay-limit-").FullName;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _owned.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_file_larger_than_the_relay_carries_waits_at_the_budget_for_the_direct_connection_and_arrives_whole()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // The direct connection comes a second after the relayed one: long after the budget is spent.
+        var (relayed, relayedIn) = await TransferPeers.RelayedAsync(_owned, new ConnectOptions { UpgradeAfter = [TimeSpan.FromSeconds(1)] }, Limits, ct);
+        var content = RandomNumberGenerator.GetBytes(1024 * 1024 + 11);
+        var received = new LatestProgress();
+        long onRelay = -1;
+        await using var senderLink = new TransferLink(relayed, ct);
+        await using var receiverLink = new TransferLink(relayedIn, ct) { Moved = _ => onRelay = received.Value };
+        var file = new MemoryStream();
+
+        var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => file, () => { }, received, new TransferTimeouts(), ct);
+        var digest = await FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length), new MemoryStream(content), new Progress<long>(),
+            new TransferTimeouts(), ct);
+        var (_, sha) = await receiving;
+
+        Assert.Equal(SHA256.HashData(content), digest);
+        Assert.Equal(digest, sha);
+        Assert.Equal(content, file.ToArray());
+        Assert.Equal(Budget, onRelay); // the relay carried the file up to its budget, and not a byte more
+        Assert.Equal(Budget, senderLink.Budget!.Written);
+        Assert.False(senderLink.Current.IsRelayed || receiverLink.Current.IsRelayed);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Without_a_direct_connection_the_sender_stops_at_the_budget_with_a_relay_limit_error_and_the_relay_session_lives_on()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // No upgrade attempts: the accepting end, which sends here, never gets a direct connection.
+        var (receiver, sender) = await TransferPeers.RelayedAsync(_owned, new ConnectOptions { UpgradeAfter = [] }, Limits, ct);
+        var content = RandomNumberGenerator.GetBytes(1024 * 1024);
+        var timeouts = new TransferTimeouts { Direct = TimeSpan.FromMilliseconds(500), Verdict = TimeSpan.FromSeconds(2) };
+        await using var link = new TransferLink(sender, ct);
+        var clock = Stopwatch.StartNew();
+
+        var sending = FileTransfer.SendAsync(link, new FileOffer("f.bin", content.Length), new MemoryStream(content), new Progress<long>(), timeouts, ct);
+        Assert.NotNull(await new MessageStream(receiver.Stream).ReadAsync(ct)); // the offer
+        var relayed = new byte[Budget];
+        await receiver.Stream.ReadExactlyAsync(relayed, ct);
+        var e = await Assert.ThrowsAsync<RelayLimitException>(() => sending);
+
+        Assert.InRange(clock.Elapsed, timeouts.Direct, TimeSpan.FromSeconds(10));
+        Assert.Equal($"The relay carries at most {Limits.MaxBytes} bytes each way; the file needs {content.Length}; no direct connection came within 0.5 s.", e.Message);
+        Assert.Equal(content[..Budget], relayed);
+        // The relay's limit was never reached: the session still carries bytes.
+        await sender.Stream.WriteAsync("still up"u8.ToArray(), ct);
+        await sender.Stream.FlushAsync(ct);
+        var more = new byte[8];
+        await receiver.Stream.ReadExactlyAsync(more, ct);
+        Assert.Equal("still up"u8.ToArray(), more);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Send_says_up_front_that_the_file_needs_the_direct_connection_and_fails_with_transfer_failed_when_none_will_come()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // No upgrade attempts: the dialing end, which sends here, learns at once that no direct connection will come.
+        var (sender, receiver) = await TransferPeers.RelayedAsync(_owned, new ConnectOptions { UpgradeAfter = [] }, Limits, ct);
+        var path = Path.Combine(_dir, "big.bin");
+        await File.WriteAllBytesAsync(path, RandomNumberGenerator.GetBytes(1024 * 1024), ct);
+        var events = new StringWriter();
+
+        var draining = DrainFileDataAsync(receiver, ct);
+        Assert.Equal(ExitCodes.ConnectionFailed,
+            await TransferSession.SendAsync(sender, TransferPeers.JsonReporter(events), path, new TransferTimeouts { Direct = TimeSpan.FromMilliseconds(500) }, ct));
+
+        Assert.Equal(Budget, await draining);
+        var lines = events.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonNode.Parse(line)!).ToList();
+        var limit = Assert.Single(lines, e => e["event"]!.GetValue<string>() == "relay_limit");
+        Assert.Equal((1024L * 1024, Limits.MaxBytes, (long)Budget),
+            (limit["bytes"]!.GetValue<long>(), limit["maxBytes"]!.GetValue<long>(), limit["relayBytes"]!.GetValue<long>()));
+        Assert.Equal("transfer_failed", TransferPeers.ErrorCode(events));
+        Assert.Contains($"The relay carries at most {Limits.MaxBytes} bytes each way; the file needs {1024 * 1024}; no direct connection came",
+            events.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The receiving end by hand: reads the offer, then counts the file data until the stream ends.</summary>
+    private static async Task<long> DrainFileDataAsync(PeerConnection receiver, CancellationToken ct)
+    {
+        Assert.NotNull(await new MessageStream(receiver.Stream).ReadAsync(ct));
+        var buffer = new byte[64 * 1024];
+        long total = 0;
+        try
+        {
+            int n;
+            while ((n = await receiver.Stream.ReadAsync(buffer, ct)) > 0)
+            {
+                total += n;
+            }
+        }
+        catch (IOException)
+        {
+            // closed hard: as good as an end
+        }
+        return total;
+    }
+
+    /// <summary>Progress that keeps the last value, as it is reported.</summary>
+    private sealed class LatestProgress : IProgress<long>
+    {
+        private long _value;
+
+        public long Value => Volatile.Read(ref _value);
+
+        public void Report(long value) => Volatile.Write(ref _value, value);
+    }
+}
