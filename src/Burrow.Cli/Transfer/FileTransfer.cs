@@ -49,8 +49,16 @@ internal static class FileTransfer
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var file = open(offer);
         // The stream ending early is the sender moving to a direct connection, or a real end.
-        await CopyAsync(async ended => ended && !await peer.FollowAsync(cancellationToken) ? null : peer.Stream, count => ValueTask.FromResult((file, count)),
-            offer.Size, hash, progress, timeouts.Stall, cancellationToken);
+        try
+        {
+            await CopyAsync(async ended => ended && !await peer.FollowAsync(cancellationToken) ? null : peer.Stream, count => ValueTask.FromResult((file, count)),
+                offer.Size, hash, progress, timeouts.Stall, cancellationToken);
+        }
+        catch (IOException e) when (peer.Current.IsRelayed && peer.Budget is { } budget && offer.Size > budget.Total)
+        {
+            // The sender stopped where the relay's limit would have: say why, not just that the stream broke.
+            throw new RelayLimitException(budget.MaxBytes, offer.Size, $"no direct connection came to finish on ({e.Message})", e);
+        }
         var digest = hash.GetHashAndReset();
         var messages = new MessageStream(peer.Stream);
         var claimed = await ReadAsync(messages, timeouts.Message, "The sender's checksum", cancellationToken)

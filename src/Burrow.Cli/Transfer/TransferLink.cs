@@ -57,6 +57,7 @@ internal sealed class TransferLink : IAsyncDisposable
         {
             return (Stream, fits);
         }
+        wait = WaitWithin(wait, _first.Relay!.Value.MaxIdle);
         if (await DirectWithinAsync(wait, cancellationToken) is not { } direct)
         {
             throw new RelayLimitException(Budget.MaxBytes, size, Direct.IsCompleted
@@ -84,6 +85,14 @@ internal sealed class TransferLink : IAsyncDisposable
         Move(direct);
         return true;
     }
+
+    /// <summary>
+    /// How long the sender may wait, writing nothing, for the direct connection: <paramref name="wanted"/>, but at most
+    /// half the relay's idle limit, so that the relay does not end the session meanwhile (the receiver would take that
+    /// end for the move, and give up if the direct connection came after its <see cref="FollowTimeout"/>).
+    /// </summary>
+    internal static TimeSpan WaitWithin(TimeSpan wanted, TimeSpan maxIdle) =>
+        maxIdle == Timeout.InfiniteTimeSpan || wanted <= maxIdle / 2 ? wanted : maxIdle / 2;
 
     /// <summary>The direct connection once it is ready, or null when none will come or it is not ready within <paramref name="wait"/>.</summary>
     private async Task<PeerConnection?> DirectWithinAsync(TimeSpan wait, CancellationToken cancellationToken)

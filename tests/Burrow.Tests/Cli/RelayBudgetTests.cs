@@ -76,4 +76,14 @@ public sealed class RelayBudgetTests
     [Fact]
     public void A_relay_whose_limit_is_within_the_margin_carries_no_file_data() =>
         Assert.Equal(0, new RelayBudget(1000).Take(1));
+
+    [Theory]
+    [InlineData(30, -1, 30)] // no idle limit: as long as wanted
+    [InlineData(30, 60, 30)]
+    [InlineData(30, 61, 30)]
+    [InlineData(30, 40, 20)] // at most half the idle limit
+    [InlineData(30, 1, 0.5)]
+    public void The_sender_waits_for_the_direct_connection_at_most_half_the_relays_idle_limit(double wanted, double maxIdle, double expected) =>
+        Assert.Equal(TimeSpan.FromSeconds(expected),
+            TransferLink.WaitWithin(TimeSpan.FromSeconds(wanted), maxIdle < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(maxIdle)));
 }

@@ -85,6 +85,29 @@ public sealed class TransferRelayLimitTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task The_receiver_of_a_transfer_stopped_at_the_relay_budget_is_told_it_was_the_relay_limit()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (receiver, sender) = await TransferPeers.RelayedAsync(_owned, new ConnectOptions { UpgradeAfter = [] }, Limits, ct);
+        var content = RandomNumberGenerator.GetBytes(1024 * 1024);
+        var timeouts = new TransferTimeouts { Direct = TimeSpan.FromMilliseconds(500) };
+        var file = new MemoryStream();
+        await using var receiverLink = new TransferLink(receiver, ct);
+        var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => file, () => { }, new Progress<long>(), timeouts, ct);
+
+        await using (var senderLink = new TransferLink(sender, ct))
+        {
+            await Assert.ThrowsAsync<RelayLimitException>(() =>
+                FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length), new MemoryStream(content), new Progress<long>(), timeouts, ct));
+        } // the sender gives up and closes
+
+        var e = await Assert.ThrowsAsync<RelayLimitException>(() => receiving);
+        Assert.StartsWith($"The relay carries at most {Limits.MaxBytes} bytes each way; the file needs {content.Length}; no direct connection came to finish on (",
+            e.Message, StringComparison.Ordinal);
+        Assert.Equal(Budget, file.Length);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Send_says_up_front_that_the_file_needs_the_direct_connection_and_fails_with_transfer_failed_when_none_will_come()
     {
         var ct = TestContext.Current.CancellationToken;
