@@ -15,9 +15,6 @@ internal sealed class TransferLink : IAsyncDisposable
     /// <summary>How long the receiver waits for its end of the direct connection once the relayed stream ended.</summary>
     public static readonly TimeSpan FollowTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long the sender that gives up on the relay waits for the receiver to close after its last byte.</summary>
-    public static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(2);
-
     private readonly PeerConnection _first;
     private readonly Task<PeerConnection?> _upgrade;
 
@@ -66,7 +63,7 @@ internal sealed class TransferLink : IAsyncDisposable
             var why = Direct.IsCompleted
                 ? "no direct connection came (the attempts to reach the peer directly ended)"
                 : $"no direct connection came within {wait.TotalSeconds:0.###} s";
-            await EndRelayedAsync(cancellationToken);
+            await _first.CompleteWritesAsync(); // the receiver reads the end of the stream after the last byte sent
             throw new RelayLimitException(Budget.MaxBytes, size, why);
         }
         await MoveAsync(direct);
@@ -109,30 +106,6 @@ internal sealed class TransferLink : IAsyncDisposable
         catch (TimeoutException)
         {
             return null;
-        }
-    }
-
-    /// <summary>
-    /// The sender giving up on the relay: ends its writes there (close_notify, FIN) and reads what still comes until
-    /// the receiver closes too, for at most <see cref="CloseWait"/>. Closing a socket with bytes unread (a TLS session
-    /// ticket, say) makes the kernel reset the connection and drop what it had not sent yet: the receiver would lose
-    /// the last of the file data, and learn of a reset instead of the end of the stream.
-    /// </summary>
-    private async Task EndRelayedAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _first.CompleteWritesAsync();
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(CloseWait);
-            var buffer = new byte[4096];
-            while (await _first.Stream.ReadAsync(buffer, wait.Token) > 0)
-            {
-            }
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            // gone, or slow to close: disposing ends it anyway
         }
     }
 

@@ -126,6 +126,11 @@ public sealed class PeerConnection : IAsyncDisposable
     /// <summary>No direct connection will come: <see cref="UpgradeAsync"/> returns null.</summary>
     internal void EndUpgrade() => _upgrade.TrySetResult(null);
 
+    /// <summary>
+    /// Closes the connection (and a direct connection offered in its place that nobody took). What was written
+    /// still arrives, followed by the end of the stream: the socket sends its FIN at once and is released in the
+    /// background once the peer has closed too, or after 5 s (<see cref="LingeringClose"/>).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -137,7 +142,7 @@ public sealed class PeerConnection : IAsyncDisposable
                 await untaken.DisposeAsync().ConfigureAwait(false);
             }
             await _ssl.DisposeAsync().ConfigureAwait(false);
-            _socket.Dispose();
+            LingeringClose.Start(_socket); // the bytes written still arrive, and the peer reads an end, not a reset
         }
     }
 

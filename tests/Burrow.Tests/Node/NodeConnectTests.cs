@@ -197,6 +197,32 @@ public class NodeConnectTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Everything_written_before_dispose_arrives_and_the_peer_reads_the_end_not_a_reset()
+    {
+        // The dialing side never reads: the TLS session ticket the acceptor sent after the handshake stays unread,
+        // and a plain close of such a socket is a reset that drops what the kernel had not sent yet.
+        var ct = TestContext.Current.CancellationToken;
+        await using var nodes = await NodePair.StartAsync(ct);
+        var data = new byte[4 * 1024 * 1024];
+        Random.Shared.NextBytes(data);
+        for (var i = 0; i < 3; i++)
+        {
+            var (outbound, inbound) = await NodeHarness.ConnectAsync(nodes.Alice, nodes.Bob, ct);
+            await using var _ = inbound;
+            var reading = Task.Run(async () =>
+            {
+                using var received = new MemoryStream();
+                await inbound.Stream.CopyToAsync(received, ct); // an IOException here is the reset
+                return received.ToArray();
+            }, ct);
+            await Task.Delay(100, ct); // the ticket has arrived
+            await outbound.Stream.WriteAsync(data, ct);
+            await outbound.DisposeAsync();
+            Assert.Equal(data, await reading);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Framed_messages_flow_over_a_peer_connection()
     {
         var ct = TestContext.Current.CancellationToken;
