@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using Burrow.Transport;
 
 namespace Burrow.Relay;
 
@@ -44,9 +45,10 @@ internal sealed class RelaySplice : IDisposable
         var reason = Volatile.Read(ref _limit);
         if (reason is not null && !_abort.IsCancellationRequested)
         {
-            Shutdown(_a);
-            Shutdown(_b);
-            await Task.WhenAll(DrainAsync(_a), DrainAsync(_b)).ConfigureAwait(false);
+            LingeringClose.TryShutdownSend(_a);
+            LingeringClose.TryShutdownSend(_b);
+            // Drop what the ends still send until they close (or the close timeout).
+            await Task.WhenAll(LingeringClose.DrainAsync(_a, _abort.Token), LingeringClose.DrainAsync(_b, _abort.Token)).ConfigureAwait(false);
         }
         if (_abort.IsCancellationRequested)
         {
@@ -99,38 +101,6 @@ internal sealed class RelaySplice : IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Reads and drops what an end still sends after the limit, until it closes (or the close timeout).</summary>
-    private async Task DrainAsync(Socket socket)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None, _abort.Token).ConfigureAwait(false) > 0)
-            {
-            }
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // dropped below
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static void Shutdown(Socket socket)
-    {
-        try
-        {
-            socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (SocketException)
-        {
-            // the end is gone already: nothing to tell it
         }
     }
 

@@ -9,7 +9,8 @@ namespace Burrow.Transport;
 /// always may have some: a TLS 1.3 server sends its session tickets after the handshake, unasked, and the
 /// application may never read again. So the close is in two steps: a FIN after the last byte written, then,
 /// in the background, reading and dropping what still comes until the peer closes too (or
-/// <see cref="Linger"/> passes), and only then the socket is released.
+/// <see cref="Linger"/> passes), and only then the socket is released. The relay ends a session at its limits
+/// with the same two steps (<see cref="TryShutdownSend"/>, <see cref="DrainAsync"/>).
 /// </summary>
 internal static class LingeringClose
 {
@@ -19,36 +20,52 @@ internal static class LingeringClose
     /// <summary>Sends the FIN now and releases <paramref name="socket"/> once the peer has closed (or after <see cref="Linger"/>); does not wait.</summary>
     public static void Start(Socket socket)
     {
-        try
-        {
-            socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        if (!TryShutdownSend(socket))
         {
             socket.Dispose(); // gone already: nothing to keep for
             return;
         }
-        _ = DrainAsync(socket);
+        _ = ReleaseWhenClosedAsync(socket);
     }
 
-    private static async Task DrainAsync(Socket socket)
+    /// <summary>Sends the FIN (after every byte written); false when the socket is gone already.</summary>
+    public static bool TryShutdownSend(Socket socket)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            using var linger = new CancellationTokenSource(Linger);
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None, linger.Token).ConfigureAwait(false) > 0)
+            socket.Shutdown(SocketShutdown.Send);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads and drops what still comes until the peer closes (or resets, or <paramref name="cancellationToken"/> fires).</summary>
+    public static async Task DrainAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false) > 0)
             {
             }
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // reset, or slow to close: release it now
+            // reset, gone, or given up on: the caller closes it
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            socket.Dispose();
         }
+    }
+
+    private static async Task ReleaseWhenClosedAsync(Socket socket)
+    {
+        using var linger = new CancellationTokenSource(Linger);
+        await DrainAsync(socket, linger.Token).ConfigureAwait(false);
+        socket.Dispose();
     }
 }
