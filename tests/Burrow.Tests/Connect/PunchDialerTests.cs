@@ -17,13 +17,6 @@ public class PunchDialerTests
 
     private static long In(TimeSpan span) => Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * Stopwatch.Frequency);
 
-    private static IPEndPoint FreeLoopbackEndPoint()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (IPEndPoint)probe.LocalEndPoint!;
-    }
-
     [Fact(Timeout = 60_000)]
     public async Task Both_sides_punching_at_one_instant_get_the_same_connection_and_authenticate_with_agreed_roles()
     {
@@ -35,7 +28,7 @@ public class PunchDialerTests
         using var bobTls = new TlsCredentials(bob, TimeProvider.System);
         for (var round = 0; round < 10; round++)
         {
-            var (a, b) = (FreeLoopbackEndPoint(), FreeLoopbackEndPoint());
+            var (a, b) = LoopbackPorts.Pair();
             var timing = new PunchTiming(In(TimeSpan.FromMilliseconds(50)), TimeSpan.FromSeconds(3), Interval);
             var aliceSide = PunchDialer.PunchAsync(scheduler, a, [b], timing, ct);
             var bobSide = PunchDialer.PunchAsync(scheduler, b, [a], timing, ct);
@@ -57,7 +50,7 @@ public class PunchDialerTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var scheduler = new PunchScheduler();
-        var (a, b) = (FreeLoopbackEndPoint(), FreeLoopbackEndPoint());
+        var (a, b) = LoopbackPorts.Pair();
         // Alice's first SYNs find nothing on Bob's port and are reset; she keeps trying at every slot.
         var aliceSide = PunchDialer.PunchAsync(scheduler, a, [b], new PunchTiming(In(TimeSpan.FromMilliseconds(20)), TimeSpan.FromSeconds(3), Interval), ct);
         await Task.Delay(300, ct);
@@ -104,11 +97,25 @@ public class PunchDialerTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var scheduler = new PunchScheduler();
+        var (a, b) = LoopbackPorts.Pair();
         var clock = Stopwatch.StartNew();
-        var socket = await PunchDialer.PunchAsync(scheduler, FreeLoopbackEndPoint(), [FreeLoopbackEndPoint()],
+        var socket = await PunchDialer.PunchAsync(scheduler, a, [b],
             new PunchTiming(In(TimeSpan.FromMilliseconds(10)), TimeSpan.FromMilliseconds(300), Interval), ct);
         Assert.Null(socket);
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_punch_aimed_at_its_own_port_takes_no_connection_to_itself()
+    {
+        // Linux connects a socket to itself when it dials its own address and port (TCP self-connect): that is
+        // no peer, and the TLS handshake on it would wait for an answer that never comes.
+        var ct = TestContext.Current.CancellationToken;
+        using var scheduler = new PunchScheduler();
+        var own = LoopbackPorts.Distinct(1)[0];
+        var socket = await PunchDialer.PunchAsync(scheduler, own, [own],
+            new PunchTiming(In(TimeSpan.FromMilliseconds(10)), TimeSpan.FromMilliseconds(300), Interval), ct);
+        Assert.Null(socket);
     }
 
     [Theory]

@@ -12,9 +12,7 @@ internal static class SimultaneousOpen
 {
     public static async Task<(Socket A, Socket B)> ConnectPairAsync(CancellationToken cancellationToken)
     {
-        var (portA, portB) = (FreePort(), FreePort());
-        var a = new IPEndPoint(IPAddress.Loopback, portA);
-        var b = new IPEndPoint(IPAddress.Loopback, portB);
+        var (a, b) = LoopbackPorts.Pair();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(30));
         for (var round = 0; ; round++)
@@ -51,12 +49,5 @@ internal static class SimultaneousOpen
             socket.Dispose();
             return null;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

@@ -206,7 +206,13 @@ public static class PunchDialer
         try
         {
             await socket.ConnectAsync(remote, cancellationToken).ConfigureAwait(false);
-            return socket;
+            if (!Equals(socket.LocalEndPoint, socket.RemoteEndPoint))
+            {
+                return socket;
+            }
+            // A dial to our own address and port reaches this very socket (TCP self-connect): no peer is there.
+            socket.Dispose();
+            return null;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
