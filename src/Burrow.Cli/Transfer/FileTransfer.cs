@@ -18,7 +18,7 @@ internal static class FileTransfer
     /// <summary>
     /// Sends <paramref name="file"/>; returns its SHA-256, or throws when the receiver refuses it (an
     /// <see cref="InvalidDataException"/>, also for a verdict that does not parse), stops answering (a
-    /// <see cref="TimeoutException"/>), or when the file is more than a relayed link carries and no direct connection
+    /// <see cref="TimeoutException"/>), or when the file is more than a relayed link carries (in bytes or in time) and no direct connection
     /// came to finish it on (a <see cref="RelayLimitException"/>).
     /// </summary>
     public static async Task<byte[]> SendAsync(TransferLink peer, FileOffer offer, Stream file, IProgress<long> progress, TransferTimeouts timeouts,
@@ -57,7 +57,11 @@ internal static class FileTransfer
         catch (IOException e) when (peer.Current.IsRelayed && peer.Budget is { } budget && offer.Size > budget.Total)
         {
             // The sender stopped where the relay's limit would have: say why, not just that the stream broke.
-            throw new RelayLimitException(budget.MaxBytes, offer.Size, $"no direct connection came to finish on ({e.Message})", e);
+            throw RelayLimitException.Bytes(budget.MaxBytes, offer.Size, $"no direct connection came to finish on ({e.Message})", e);
+        }
+        catch (IOException e) when (peer.Current.IsRelayed && peer.Deadline is { } deadline && deadline.IsUp(timeouts.Direct))
+        {
+            throw RelayLimitException.Duration(deadline.MaxDuration, offer.Size, $"no direct connection came to finish on ({e.Message})", e);
         }
         var digest = hash.GetHashAndReset();
         var messages = new MessageStream(peer.Stream);

@@ -7,8 +7,9 @@ namespace Burrow.Cli.Transfer;
 /// replaces it (<see cref="PeerConnection.UpgradeAsync"/>): the side sending the file bytes moves between two
 /// chunks — it half-closes the relayed stream after its last byte there and goes on on the direct one; the
 /// receiving side reads the relayed stream to its end and goes on on the direct one. Every byte keeps its
-/// order, and nothing is sent on the relay after the move (its byte limit no longer counts). Until then the sender
-/// keeps the file data it writes on the relay within the relay's byte limit (<see cref="Budget"/>).
+/// order, and nothing is sent on the relay after the move (its limits no longer count). Until then the sender
+/// keeps the file data it writes on the relay within the relay's byte limit (<see cref="Budget"/>) and its
+/// session within the relay's duration limit (<see cref="Deadline"/>).
 /// </summary>
 internal sealed class TransferLink : IAsyncDisposable
 {
@@ -23,10 +24,14 @@ internal sealed class TransferLink : IAsyncDisposable
         _first = Current = connection;
         _upgrade = connection.UpgradeAsync(cancellationToken);
         Budget = connection.Relay is { } limits ? new RelayBudget(limits.MaxBytes) : null;
+        Deadline = connection is { Relay: { } relay, RelayEndsBy: { } endsBy } ? new RelayDeadline(endsBy, relay.MaxDuration, TimeProvider.System) : null;
     }
 
     /// <summary>For a relayed first connection, the file data the relay still carries; null when it is direct.</summary>
     public RelayBudget? Budget { get; }
+
+    /// <summary>For a relayed first connection, when the relay ends its session; null when it is direct.</summary>
+    public RelayDeadline? Deadline { get; }
 
     /// <summary>The connection in use: the first one, or the direct one after a move.</summary>
     public PeerConnection Current { get; private set; }
@@ -43,8 +48,9 @@ internal sealed class TransferLink : IAsyncDisposable
     /// The sender, before writing up to <paramref name="count"/> bytes of a <paramref name="size"/>-byte file in one
     /// write: moves if a direct connection is ready, and gives the stream to write on and how many of the bytes to write
     /// there. On the relay that is what its <see cref="Budget"/> still allows — fewer at its end, so the relay is used
-    /// to its last byte. Once nothing more fits, waits up to <paramref name="wait"/> for the direct connection and
-    /// moves to it; when none comes, throws a <see cref="RelayLimitException"/> instead of running into the relay's limit.
+    /// to its last byte. Once nothing more fits, or the session is near its <see cref="Deadline"/>, waits up to
+    /// <paramref name="wait"/> for the direct connection and moves to it; when none comes, throws a
+    /// <see cref="RelayLimitException"/> instead of running into the relay's limit.
     /// </summary>
     public async ValueTask<(Stream Stream, int Count)> ReserveAsync(int count, long size, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -53,18 +59,19 @@ internal sealed class TransferLink : IAsyncDisposable
         {
             return (Stream, count);
         }
-        if (Budget.Take(count) is > 0 and var fits)
+        var outOfTime = Deadline?.IsUp(wait) == true;
+        if (!outOfTime && Budget.Take(count) is > 0 and var fits)
         {
             return (Stream, fits);
         }
-        wait = WaitWithin(wait, _first.Relay!.Value.MaxIdle);
+        wait = WaitWithin(Deadline?.WaitWithin(wait) ?? wait, _first.Relay!.Value.MaxIdle);
         if (await DirectWithinAsync(wait, cancellationToken) is not { } direct)
         {
             var why = Direct.IsCompleted
                 ? "no direct connection came (the attempts to reach the peer directly ended)"
                 : $"no direct connection came within {wait.TotalSeconds:0.###} s";
             await _first.CompleteWritesAsync(); // the receiver reads the end of the stream after the last byte sent
-            throw new RelayLimitException(Budget.MaxBytes, size, why);
+            throw outOfTime ? RelayLimitException.Duration(Deadline!.MaxDuration, size, why) : RelayLimitException.Bytes(Budget.MaxBytes, size, why);
         }
         await MoveAsync(direct);
         return (Stream, count);

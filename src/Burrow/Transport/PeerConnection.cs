@@ -20,9 +20,10 @@ public sealed class PeerConnection : IAsyncDisposable
     private int _disposed;
 
     internal PeerConnection(Socket socket, SslStream ssl, NodeId remoteId, string strategy, TimeSpan elapsed, bool initiated,
-        Relay.RelayLimits? relay = null, UpgradeTag? relayTag = null)
+        Relay.RelayLimits? relay = null, UpgradeTag? relayTag = null, DateTimeOffset? relayEndsBy = null)
     {
         Relay = relay;
+        RelayEndsBy = relay is null ? null : relayEndsBy;
         RelayTag = relay is null ? null : relayTag;
         if (RelayTag is null)
         {
@@ -58,6 +59,13 @@ public sealed class PeerConnection : IAsyncDisposable
     public Relay.RelayLimits? Relay { get; }
 
     public bool IsRelayed => Relay is not null;
+
+    /// <summary>
+    /// For a relayed connection: when the relay ends the session at the latest, its
+    /// <see cref="Burrow.Relay.RelayLimits.MaxDuration"/> after this node heard it had paired the two sides (the relay's
+    /// own count began up to half a round trip earlier). Null when direct.
+    /// </summary>
+    public DateTimeOffset? RelayEndsBy { get; }
 
     /// <summary>For a relayed connection: the tag a direct connection replacing it carries.</summary>
     internal UpgradeTag? RelayTag { get; }

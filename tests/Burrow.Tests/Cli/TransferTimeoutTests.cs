@@ -99,21 +99,11 @@ public sealed class TransferTimeoutTests : IAsyncDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => received, () => { }, new Progress<long>(), limits, ct);
-        await FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length), new TrickleStream(content, 1024, TimeSpan.FromMilliseconds(50)),
+        await FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length), new TrickleFile(content, 1024, TimeSpan.FromMilliseconds(50)),
             new Progress<long>(), limits, ct);
         await receiving;
 
         Assert.True(clock.Elapsed > limits.Stall, $"the transfer took {clock.Elapsed}, not longer than the stall limit");
         Assert.Equal(content, received.ToArray());
-    }
-
-    /// <summary>A slow file: each read gives at most <paramref name="chunk"/> bytes, after <paramref name="pause"/>.</summary>
-    private sealed class TrickleStream(byte[] content, int chunk, TimeSpan pause) : FakeFile(content)
-    {
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await Task.Delay(pause, cancellationToken);
-            return Take(buffer[..Math.Min(buffer.Length, chunk)], Length);
-        }
     }
 }
