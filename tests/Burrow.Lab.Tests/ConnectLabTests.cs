@@ -43,7 +43,8 @@ public sealed class ConnectLabTests(ConnectLabFixture fixture, ITestOutputHelper
             var (listening, connected, accepted) = await ConnectOnceAsync(lab, listenerHost, dialerHost, [.. stun, .. udp], ct);
             var elapsed = double.Parse(connected.Get("elapsedMs")!, CultureInfo.InvariantCulture);
             times.Add(elapsed);
-            output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")}{(datagram ? " (datagram rendezvous)" : "")} run {run + 1}: {connected.Get("strategy")} in {elapsed} ms, {connected.Get("local")} -> {connected.Get("remote")}");
+            output.WriteLine($"{dialerHost} -> {listenerHost}{(profiled ? " (profiled)" : "")}{(datagram ? " (datagram rendezvous)" : "")} run {run + 1}: {connected.Get("strategy")} in {elapsed} ms, {connected.Get("local")} -> {connected.Get("remote")}"
+                + (connected.Get("strategy") == strategy ? "" : $"; attempts: {connected.Get("attempts")}"));
 
             strategies.Add(connected.Get("strategy"));
             Assert.Equal(listening.Get("nodeId"), connected.Get("peer"));
