@@ -17,8 +17,10 @@ internal static class PunchSkewBenchmark
 {
     private const int SocketsPerPunch = 4;
 
-    public static async Task<int> RunAsync(int punches, bool load, int allocationMiBPerSecond)
+    public static async Task<int> RunAsync(int punches, bool load, int allocationMiBPerSecond, bool gcHold, int liveMiB)
     {
+        // An application's long-lived data (--live-mib): a full collection has that much more to mark and compact.
+        var live = Enumerable.Range(0, (int)(liveMiB * 1024L)).Select(_ => new byte[1000]).ToArray();
         Console.WriteLine($"punch skew: {punches} punches x {SocketsPerPunch} sockets, instants 5-40 ms ahead, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -28,7 +30,7 @@ internal static class PunchSkewBenchmark
         var acceptor = AcceptAllAsync(listener, stop.Token);
 
         using var stress = load ? Load.Start(allocationMiBPerSecond, stop.Token) : null;
-        using var scheduler = new PunchScheduler();
+        using var scheduler = new PunchScheduler(gcHold ? null : new PunchSchedulerOptions { GcHoldLead = TimeSpan.Zero });
         Func<long, Action, Task> onDedicatedThread = (instant, arm) => scheduler.ScheduleAt(instant, arm);
         // Warm-up, not counted: JIT, the socket engine, the first connects.
         await MeasureAsync(16, target, onDedicatedThread);
@@ -44,7 +46,9 @@ internal static class PunchSkewBenchmark
         listener.Close();
         await acceptor;
 
-        Console.WriteLine($"punch thread priority: {scheduler.Priority}");
+        Console.WriteLine($"punch thread priority: {scheduler.Priority}; collections held off near an instant: {(gcHold ? "yes" : "no (--no-gc-hold)")}; "
+            + $"live data {live.Length / 1024} MiB");
+        GC.KeepAlive(live);
         Console.WriteLine(stress is null
             ? $"load: none (--no-load); {gcDuring} collections during the dedicated run"
             : $"load: {stress.BlockingWorkItems} blocking thread-pool work items, {stress.Allocators} allocating threads at {allocationRate:F0} MiB/s; {gcDuring} collections during the dedicated run");
