@@ -48,20 +48,16 @@ internal static class FileTransfer
             ?? throw new IOException("The sender closed the connection without offering a file."));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var file = open(offer);
+        var received = new Counted(progress);
         // The stream ending early is the sender moving to a direct connection, or a real end.
         try
         {
             await CopyAsync(async ended => ended && !await peer.FollowAsync(cancellationToken) ? null : peer.Stream, count => ValueTask.FromResult((file, count)),
-                offer.Size, hash, progress, timeouts.Stall, cancellationToken);
+                offer.Size, hash, received, timeouts.Stall, cancellationToken);
         }
-        catch (IOException e) when (peer.Current.IsRelayed && peer.Budget is { } budget && offer.Size > budget.Total)
+        catch (EndOfStreamException e) when (peer.Current.IsRelayed && RelayLimitOf(peer, offer.Size, received.Value, timeouts.Direct, e) is { } limit)
         {
-            // The sender stopped where the relay's limit would have: say why, not just that the stream broke.
-            throw RelayLimitException.Bytes(budget.MaxBytes, offer.Size, $"no direct connection came to finish on ({e.Message})", e);
-        }
-        catch (IOException e) when (peer.Current.IsRelayed && peer.Deadline is { } deadline && deadline.IsUp(timeouts.Direct))
-        {
-            throw RelayLimitException.Duration(deadline.MaxDuration, offer.Size, $"no direct connection came to finish on ({e.Message})", e);
+            throw limit; // the sender stopped where the relay's limit would have: say why, not just that the stream ended
         }
         var digest = hash.GetHashAndReset();
         var messages = new MessageStream(peer.Stream);
@@ -83,6 +79,33 @@ internal static class FileTransfer
         }
         await messages.WriteAsync(TransferVerdict.Kept.Encode(), cancellationToken);
         return (offer, digest);
+    }
+
+    /// <summary>
+    /// Which of the relay's limits stopped the sender, when the relayed stream ended short of the file: the byte limit if
+    /// the whole budget came, else the duration limit if the session is at its end (see <see cref="RelayDeadline"/>);
+    /// null when neither explains the end.
+    /// </summary>
+    private static RelayLimitException? RelayLimitOf(TransferLink peer, long size, long received, TimeSpan wait, EndOfStreamException e)
+    {
+        var why = $"no direct connection came to finish on ({e.Message})";
+        if (peer.Budget is { } budget && size > budget.Total && received >= budget.Total)
+        {
+            return RelayLimitException.Bytes(budget.MaxBytes, size, why, e);
+        }
+        return peer.Deadline is { } deadline && deadline.IsUp(wait) ? RelayLimitException.Duration(deadline.MaxDuration, size, why, e) : null;
+    }
+
+    /// <summary>Progress that also keeps the latest count (reported synchronously, on the copying thread).</summary>
+    private sealed class Counted(IProgress<long> inner) : IProgress<long>
+    {
+        public long Value { get; private set; }
+
+        public void Report(long value)
+        {
+            Value = value;
+            inner.Report(value);
+        }
     }
 
     /// <summary>The next message, or a <see cref="TimeoutException"/> naming <paramref name="what"/> when none comes within <paramref name="limit"/>.</summary>
@@ -119,7 +142,7 @@ internal static class FileTransfer
             while (done < size)
             {
                 deadline.CancelAfter(stall); // for this chunk only: the next one starts its own wait
-                var from = await source(ended) ?? throw new IOException($"The stream ended after {done} of {size} bytes.");
+                var from = await source(ended) ?? throw new EndOfStreamException($"The stream ended after {done} of {size} bytes.");
                 var n = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - done)), deadline.Token);
                 if (ended = n == 0)
                 {

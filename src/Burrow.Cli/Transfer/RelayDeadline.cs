@@ -7,10 +7,9 @@ namespace Burrow.Cli.Transfer;
 /// half the session — and then waits at most until the guard, so that the relay never ends the session under a
 /// transfer.
 /// </summary>
-/// <param name="endsBy">When the relay ends the session at the latest (<see cref="Burrow.Transport.PeerConnection.RelayEndsBy"/>).</param>
 /// <param name="maxDuration">The relay's duration limit.</param>
-/// <param name="time">The clock <paramref name="endsBy"/> was read on.</param>
-internal sealed class RelayDeadline(DateTimeOffset endsBy, TimeSpan maxDuration, TimeProvider time)
+/// <param name="left">What is left of the session now (<see cref="Burrow.Transport.PeerConnection.RelayTimeLeft"/>).</param>
+internal sealed class RelayDeadline(TimeSpan maxDuration, Func<TimeSpan> left)
 {
     /// <summary>The most kept back at the end of a session beyond the wait: an eighth of the session when that is less.</summary>
     public static readonly TimeSpan MaxGuard = TimeSpan.FromSeconds(5);
@@ -21,7 +20,7 @@ internal sealed class RelayDeadline(DateTimeOffset endsBy, TimeSpan maxDuration,
     public TimeSpan Guard => maxDuration / 8 < MaxGuard ? maxDuration / 8 : MaxGuard;
 
     /// <summary>What is left of the session now.</summary>
-    public TimeSpan Left => endsBy - time.GetUtcNow();
+    public TimeSpan Left => left();
 
     /// <summary>What the sender keeps back for a wait of up to <paramref name="wait"/>: the wait and the guard, at most half the session.</summary>
     public TimeSpan Reserve(TimeSpan wait) => wait + Guard < maxDuration / 2 ? wait + Guard : maxDuration / 2;

@@ -24,7 +24,7 @@ internal sealed class TransferLink : IAsyncDisposable
         _first = Current = connection;
         _upgrade = connection.UpgradeAsync(cancellationToken);
         Budget = connection.Relay is { } limits ? new RelayBudget(limits.MaxBytes) : null;
-        Deadline = connection is { Relay: { } relay, RelayEndsBy: { } endsBy } ? new RelayDeadline(endsBy, relay.MaxDuration, TimeProvider.System) : null;
+        Deadline = connection is { Relay: { } relay, RelayTimeLeft: not null } ? new RelayDeadline(relay.MaxDuration, () => connection.RelayTimeLeft!.Value) : null;
     }
 
     /// <summary>For a relayed first connection, the file data the relay still carries; null when it is direct.</summary>

@@ -17,7 +17,7 @@ public enum RelayStatus : byte
 
 /// <summary>The limits a relay puts on one session, which the application can see.</summary>
 /// <param name="MaxBytes">Bytes the relay carries in each direction before it ends the session.</param>
-/// <param name="MaxDuration">How long the session may last.</param>
+/// <param name="MaxDuration">How long the session may last (whole seconds); <see cref="Timeout.InfiniteTimeSpan"/>: no such limit.</param>
 public readonly record struct RelayLimits(long MaxBytes, TimeSpan MaxDuration)
 {
     /// <summary>
@@ -31,7 +31,7 @@ public readonly record struct RelayLimits(long MaxBytes, TimeSpan MaxDuration)
 /// <summary>
 /// The relay's two fixed-size messages (pure codec). A client opens TCP to the relay and sends a bind:
 /// <c>"BRLY"(4) · version(1)=1 · token(32)</c>; two clients that send the same token are paired. The relay answers
-/// each with <c>status(1) · max bytes(8, big-endian) · max seconds(4) · max idle seconds(4, all ones: none)</c>
+/// each with <c>status(1) · max bytes(8, big-endian) · max seconds(4, all ones: none) · max idle seconds(4, all ones: none)</c>
 /// and then splices their sockets. The peers
 /// run their own authenticated TLS through it: the relay sees only ciphertext.
 /// </summary>
@@ -41,7 +41,7 @@ public static class RelayHandshake
     public const int BindSize = 4 + 1 + TokenSize;
     public const int ReplySize = 1 + 8 + 4 + 4;
     public const byte Version = 2;
-    private const uint NoIdleLimit = uint.MaxValue;
+    private const uint NoLimit = uint.MaxValue;
 
     private static ReadOnlySpan<byte> Magic => "BRLY"u8;
 
@@ -67,10 +67,8 @@ public static class RelayHandshake
         var reply = new byte[ReplySize];
         reply[0] = (byte)status;
         BinaryPrimitives.WriteInt64BigEndian(reply.AsSpan(1), limits.MaxBytes);
-        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(9), (uint)Math.Clamp(limits.MaxDuration.TotalSeconds, 0, uint.MaxValue));
-        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(13), limits.MaxIdle == Timeout.InfiniteTimeSpan
-            ? NoIdleLimit
-            : (uint)Math.Clamp(limits.MaxIdle.TotalSeconds, 0, NoIdleLimit - 1));
+        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(9), Seconds(limits.MaxDuration));
+        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(13), Seconds(limits.MaxIdle));
         return reply;
     }
 
@@ -82,11 +80,16 @@ public static class RelayHandshake
             return null;
         }
         var maxBytes = BinaryPrimitives.ReadInt64BigEndian(reply[1..]);
-        var maxIdle = BinaryPrimitives.ReadUInt32BigEndian(reply[13..]);
         return maxBytes < 0 ? null
-            : ((RelayStatus)reply[0], new RelayLimits(maxBytes, TimeSpan.FromSeconds(BinaryPrimitives.ReadUInt32BigEndian(reply[9..])))
+            : ((RelayStatus)reply[0], new RelayLimits(maxBytes, Duration(BinaryPrimitives.ReadUInt32BigEndian(reply[9..])))
             {
-                MaxIdle = maxIdle == NoIdleLimit ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(maxIdle),
+                MaxIdle = Duration(BinaryPrimitives.ReadUInt32BigEndian(reply[13..])),
             });
     }
+
+    /// <summary>A limit in whole seconds, rounded down (a session shorter than a second is said to last none); all ones: no limit.</summary>
+    private static uint Seconds(TimeSpan limit) =>
+        limit == Timeout.InfiniteTimeSpan ? NoLimit : (uint)Math.Clamp(Math.Floor(limit.TotalSeconds), 0, NoLimit - 1);
+
+    private static TimeSpan Duration(uint seconds) => seconds == NoLimit ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds);
 }

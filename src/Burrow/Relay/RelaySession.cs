@@ -20,7 +20,7 @@ internal static class RelaySession
     {
         var endpoint = await ResolveAsync(relay, cancellationToken).ConfigureAwait(false);
         var (socket, limits) = await RelayClient.BindAsync(endpoint, token, cancellationToken).ConfigureAwait(false);
-        var endsBy = time.GetUtcNow() + limits.MaxDuration; // the relay's duration count began at the pairing
+        var end = RelaySessionEnd.PairedNow(time, limits.MaxDuration); // the relay's duration count began at the pairing
         try
         {
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -28,7 +28,7 @@ internal static class RelaySession
             var (ssl, remoteId) = await PeerHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), credentials,
                 TlsRoles.ForSimultaneousOpen(initiated), remote, handshake.Token).ConfigureAwait(false);
             return AttemptOutcome.Connected(new PeerConnection(socket, ssl, remoteId, StrategyName, time.GetElapsedTime(startedAt), initiated, limits,
-                UpgradeTag.FromRelayToken(token.Span), endsBy));
+                UpgradeTag.FromRelayToken(token.Span), end));
         }
         catch
         {

@@ -16,14 +16,15 @@ public sealed class PeerConnection : IAsyncDisposable
     private readonly SslStream _ssl;
     private readonly TaskCompletionSource<PeerConnection?> _upgrade = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closed = new();
+    private readonly Relay.RelaySessionEnd? _relayEnd;
     private int _upgradeTaken;
     private int _disposed;
 
     internal PeerConnection(Socket socket, SslStream ssl, NodeId remoteId, string strategy, TimeSpan elapsed, bool initiated,
-        Relay.RelayLimits? relay = null, UpgradeTag? relayTag = null, DateTimeOffset? relayEndsBy = null)
+        Relay.RelayLimits? relay = null, UpgradeTag? relayTag = null, Relay.RelaySessionEnd? relayEnd = null)
     {
         Relay = relay;
-        RelayEndsBy = relay is null ? null : relayEndsBy;
+        _relayEnd = relay is null ? null : relayEnd;
         RelayTag = relay is null ? null : relayTag;
         if (RelayTag is null)
         {
@@ -63,9 +64,15 @@ public sealed class PeerConnection : IAsyncDisposable
     /// <summary>
     /// For a relayed connection: when the relay ends the session at the latest, its
     /// <see cref="Burrow.Relay.RelayLimits.MaxDuration"/> after this node heard it had paired the two sides (the relay's
-    /// own count began up to half a round trip earlier). Null when direct.
+    /// own count began up to half a round trip earlier). Null when direct, or when the relay sets no time limit.
     /// </summary>
-    public DateTimeOffset? RelayEndsBy { get; }
+    public DateTimeOffset? RelayEndsBy => _relayEnd?.EndsBy;
+
+    /// <summary>
+    /// For a relayed connection: how long until <see cref="RelayEndsBy"/>, on the node's monotonic clock (a step of the
+    /// wall clock does not move it; negative once past). Null when direct, or when the relay sets no time limit.
+    /// </summary>
+    public TimeSpan? RelayTimeLeft => _relayEnd?.Left;
 
     /// <summary>For a relayed connection: the tag a direct connection replacing it carries.</summary>
     internal UpgradeTag? RelayTag { get; }

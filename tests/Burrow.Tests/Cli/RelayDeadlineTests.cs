@@ -11,7 +11,7 @@ public sealed class RelayDeadlineTests
     private static (RelayDeadline Deadline, FakeTimeProvider Time) Session(TimeSpan maxDuration)
     {
         var time = new FakeTimeProvider(Paired);
-        return (new RelayDeadline(Paired + maxDuration, maxDuration, time), time);
+        return (new RelayDeadline(maxDuration, () => Paired + maxDuration - time.GetUtcNow()), time);
     }
 
     [Fact]

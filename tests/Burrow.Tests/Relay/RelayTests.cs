@@ -26,6 +26,12 @@ public class RelayTests
         var noIdleLimit = RelayHandshake.EncodeReply(RelayStatus.Paired, limits with { MaxIdle = Timeout.InfiniteTimeSpan });
         Assert.Equal("FFFFFFFF", Convert.ToHexString(noIdleLimit.AsSpan(13)));
         Assert.Equal(Timeout.InfiniteTimeSpan, RelayHandshake.TryDecodeReply(noIdleLimit)!.Value.Limits.MaxIdle);
+        // No duration limit is said the same way (it was once clamped to 0: "the session ends at once").
+        var noDurationLimit = RelayHandshake.EncodeReply(RelayStatus.Paired, limits with { MaxDuration = Timeout.InfiniteTimeSpan });
+        Assert.Equal("FFFFFFFF", Convert.ToHexString(noDurationLimit.AsSpan(9, 4)));
+        Assert.Equal(Timeout.InfiniteTimeSpan, RelayHandshake.TryDecodeReply(noDurationLimit)!.Value.Limits.MaxDuration);
+        Assert.Equal("00000001", Convert.ToHexString(RelayHandshake.EncodeReply(RelayStatus.Paired, limits with { MaxDuration = TimeSpan.FromMilliseconds(1999) })
+            .AsSpan(9, 4)));
     }
 
     [Fact]
