@@ -60,12 +60,7 @@ public class NodeConnectTests
         using var aliceKey = NodeIdentity.Create();
         using var ghostKey = NodeIdentity.Create();
         await using var alice = await NodeHarness.StartAsync(aliceKey, ct);
-        int closedPort;
-        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
-        {
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            closedPort = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        }
+        var closedPort = LoopbackPorts.Distinct(1)[0].Port;
         var ghost = NodeAddress.Issue(ghostKey, new NodeAddressContent
         {
             Endpoints = [new AddressEndpoint { LanAddress = IPAddress.Loopback, ListenPort = closedPort }],
