@@ -28,7 +28,7 @@ public sealed class AddressFormatException(Addressing.AddressError reason, strin
 public sealed class PeerAuthenticationException(string message, Exception? inner = null)
     : BurrowException("peer_authentication", message, inner);
 
-/// <summary>A peer broke the wire protocol (oversized or truncated frame, unexpected data).</summary>
+/// <summary>A peer broke the wire protocol (oversized or truncated frame, unexpected data), or its stream was cut short (<c>stream_truncated</c>).</summary>
 public sealed class ProtocolViolationException(string code, string message, Exception? inner = null)
     : BurrowException(code, message, inner);
 

@@ -55,9 +55,9 @@ internal static class FileTransfer
             await CopyAsync(async ended => ended && !await peer.FollowAsync(cancellationToken) ? null : peer.Stream, count => ValueTask.FromResult((file, count)),
                 offer.Size, hash, received, timeouts.Stall, cancellationToken);
         }
-        catch (EndOfStreamException e) when (peer.Current.IsRelayed && RelayLimitOf(peer, offer.Size, received.Value, timeouts.Direct, e) is { } limit)
+        catch (IOException e) when (peer.Current.IsRelayed && RelayLimitOf(peer, offer.Size, received.Value, timeouts.Direct, e) is { } limit)
         {
-            throw limit; // the sender stopped where the relay's limit would have: say why, not just that the stream ended
+            throw limit; // the sender stopped where the relay's limit would have, or the relay ended the session: say why, not just that the stream ended
         }
         var digest = hash.GetHashAndReset();
         var messages = new MessageStream(peer.Stream);
@@ -82,13 +82,23 @@ internal static class FileTransfer
     }
 
     /// <summary>
-    /// Which of the relay's limits stopped the sender, when the relayed stream ended short of the file: the byte limit if
-    /// the whole budget came, else the duration limit if the session is at its end (see <see cref="RelayDeadline"/>);
-    /// null when neither explains the end.
+    /// Which of the relay's limits ended the relayed stream short of the file: the byte limit if the whole budget came,
+    /// else the duration limit if the session is at its end (see <see cref="RelayDeadline"/>); null when neither explains
+    /// the end, or when <paramref name="e"/> is neither an end (<see cref="EndOfStreamException"/>: the sender stopped
+    /// there) nor a cut (<c>stream_truncated</c>: the relay ended the session before what was sent through it arrived).
     /// </summary>
-    private static RelayLimitException? RelayLimitOf(TransferLink peer, long size, long received, TimeSpan wait, EndOfStreamException e)
+    private static RelayLimitException? RelayLimitOf(TransferLink peer, long size, long received, TimeSpan wait, IOException e)
     {
-        var why = $"no direct connection came to finish on ({e.Message})";
+        var why = e switch
+        {
+            EndOfStreamException => $"no direct connection came to finish on ({e.Message})",
+            { InnerException: ProtocolViolationException { Code: "stream_truncated" } } => $"the relay ended the session after {received} bytes, before all it was sent had arrived",
+            _ => null,
+        };
+        if (why is null)
+        {
+            return null;
+        }
         if (peer.Budget is { } budget && size > budget.Total && received >= budget.Total)
         {
             return RelayLimitException.Bytes(budget.MaxBytes, size, why, e);

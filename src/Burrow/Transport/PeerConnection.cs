@@ -7,7 +7,9 @@ namespace Burrow.Transport;
 
 /// <summary>
 /// An authenticated, encrypted stream to a peer whose node id is known, with how it was obtained.
-/// Write, then <see cref="CompleteWritesAsync"/> to half-close; reads end (return 0) when the peer half-closes.
+/// Write, then <see cref="CompleteWritesAsync"/> to half-close (or dispose); reads end (return 0) when the peer does. A stream
+/// that ends any other way — reset, cut by a relay at its limits, or a FIN forged on the path — is not taken for the
+/// peer's end: its reads throw an <see cref="IOException"/> (inner: <see cref="ProtocolViolationException"/> <c>stream_truncated</c>).
 /// A relayed connection may be upgraded: see <see cref="UpgradeAsync"/>.
 /// </summary>
 public sealed class PeerConnection : IAsyncDisposable
@@ -19,6 +21,7 @@ public sealed class PeerConnection : IAsyncDisposable
     private readonly Relay.RelaySessionEnd? _relayEnd;
     private int _upgradeTaken;
     private int _disposed;
+    private int _writesCompleted;
 
     internal PeerConnection(Socket socket, SslStream ssl, NodeId remoteId, string strategy, TimeSpan elapsed, bool initiated,
         Relay.RelayLimits? relay = null, UpgradeTag? relayTag = null, Relay.RelaySessionEnd? relayEnd = null)
@@ -98,6 +101,10 @@ public sealed class PeerConnection : IAsyncDisposable
     public async Task CompleteWritesAsync()
     {
         await _ssl.FlushAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _writesCompleted, 1) != 0)
+        {
+            return;
+        }
         try
         {
             await _ssl.ShutdownAsync().ConfigureAwait(false);
@@ -117,6 +124,36 @@ public sealed class PeerConnection : IAsyncDisposable
             // The peer is already gone; nothing more to say to it.
         }
     }
+
+    /// <summary>
+    /// The close_notify of a dispose without <see cref="CompleteWritesAsync"/>, so that the peer reads an end and not a
+    /// cut. Waits at most <see cref="CloseNotifyTimeout"/>: a peer that reads nothing may have left no room for it.
+    /// </summary>
+    private async Task NotifyCloseAsync()
+    {
+        if (Interlocked.Exchange(ref _writesCompleted, 1) != 0)
+        {
+            return;
+        }
+        // Gone, stuck, or mid-write on another thread: the peer then reads a cut, which is what it was.
+        Task notify;
+        try
+        {
+            notify = _ssl.ShutdownAsync();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+            return;
+        }
+        await notify.WaitAsync(CloseNotifyTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!notify.IsCompleted)
+        {
+            _ = notify.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The longest a dispose waits to send its close_notify.</summary>
+    internal static readonly TimeSpan CloseNotifyTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// For a relayed connection: waits until a direct connection to the same peer is ready in its place, and
@@ -143,7 +180,8 @@ public sealed class PeerConnection : IAsyncDisposable
 
     /// <summary>
     /// Closes the connection (and a direct connection offered in its place that nobody took). What was written
-    /// still arrives, followed by the end of the stream: the socket sends its FIN at once and is released in the
+    /// still arrives, followed by the end of the stream (close_notify, unless <see cref="CompleteWritesAsync"/> sent it,
+    /// waited for at most <see cref="CloseNotifyTimeout"/>): the socket sends its FIN then and is released in the
     /// background once the peer has closed too, or after 5 s (<see cref="LingeringClose"/>).
     /// </summary>
     public async ValueTask DisposeAsync()
@@ -156,6 +194,7 @@ public sealed class PeerConnection : IAsyncDisposable
             {
                 await untaken.DisposeAsync().ConfigureAwait(false);
             }
+            await NotifyCloseAsync().ConfigureAwait(false);
             await _ssl.DisposeAsync().ConfigureAwait(false);
             LingeringClose.Start(_socket); // the bytes written still arrive, and the peer reads an end, not a reset
         }

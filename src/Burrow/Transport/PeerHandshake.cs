@@ -22,7 +22,11 @@ public static class PeerHandshake
         ? new CipherSuitesPolicy([TlsCipherSuite.TLS_AES_128_GCM_SHA256, TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256, TlsCipherSuite.TLS_AES_256_GCM_SHA384])
         : null;
 
-    /// <summary>Authenticates <paramref name="transport"/>; the stream is owned by the result (or disposed on failure).</summary>
+    /// <summary>
+    /// Authenticates <paramref name="transport"/>; the stream is owned by the result (or disposed on failure). The
+    /// result's reads return 0 only at the peer's close_notify: a transport that ends without it (a cut, or a forged FIN)
+    /// makes them throw an <see cref="IOException"/> (inner: <see cref="ProtocolViolationException"/> <c>stream_truncated</c>).
+    /// </summary>
     public static Task<(SslStream Stream, NodeId RemoteId)> AuthenticateAsync(
         Stream transport, TlsCredentials local, TlsRole role, NodeId? expectedRemote, CancellationToken cancellationToken) =>
         AuthenticateAsync(transport, local, role, expectedRemote, upgrade: null, cancellationToken);
@@ -48,7 +52,8 @@ public static class PeerHandshake
             return refusal is null;
         }
 
-        var ssl = new SslStream(transport, leaveInnerStreamOpen: false, Validate);
+        // Reads of the result tell a cut stream from the peer's end (see PeerTlsStream).
+        var ssl = new PeerTlsStream(new EndWatchingStream(transport), Validate);
         try
         {
             if (role == TlsRole.Client)

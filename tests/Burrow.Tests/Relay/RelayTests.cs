@@ -58,26 +58,46 @@ public class RelayTests
         var bobBind = RelayClient.BindAsync(relay.EndPoints[0], token, ct);
         var (aliceSocket, limits) = await aliceBind;
         var (bobSocket, _) = await bobBind;
-        using var _ = aliceSocket;
-        using var __ = bobSocket;
         Assert.Equal(Options.Limits, limits);
 
-        using var alice = NodeIdentity.Create();
-        using var bob = NodeIdentity.Create();
-        using var aliceTls = new TlsCredentials(alice, TimeProvider.System);
-        using var bobTls = new TlsCredentials(bob, TimeProvider.System);
-        await using var tls = await TlsOverSockets.AuthenticateAsync(
-            aliceSocket, aliceTls, TlsRole.Client, bobSocket, bobTls, TlsRole.Server, bobChecks: false, ct);
-        var (aliceStream, bobStream) = (tls.Alice, tls.Bob);
-        Assert.Equal(bob.NodeId, tls.AliceSees);
-        Assert.Equal(alice.NodeId, tls.BobSees);
+        await using var tls = await TlsPair.OverAsync(aliceSocket, bobSocket, bobChecks: false, ct);
+        Assert.Equal(tls.BobId, tls.AliceSees);
+        Assert.Equal(tls.AliceId, tls.BobSees);
         var payload = RandomNumberGenerator.GetBytes(300_000);
-        await aliceStream.WriteAsync(payload, ct);
-        await aliceStream.ShutdownAsync();
+        await tls.Alice.WriteAsync(payload, ct);
+        await tls.Alice.ShutdownAsync();
         aliceSocket.Shutdown(SocketShutdown.Send); // the half-close crosses the relay
         using var received = new MemoryStream();
-        await bobStream.CopyToAsync(received, ct);
+        await tls.Bob.CopyToAsync(received, ct);
         Assert.Equal(payload, received.ToArray());
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_session_the_relay_ends_at_its_byte_limit_is_a_cut_to_the_reader_not_the_peers_end()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var relay = RelayServer.Start(Options with { Limits = new RelayLimits(200_000, TimeSpan.FromMinutes(1)) });
+        var token = RandomNumberGenerator.GetBytes(RelayHandshake.TokenSize);
+        var aliceBind = RelayClient.BindAsync(relay.EndPoints[0], token, ct);
+        var (bobSocket, _) = await RelayClient.BindAsync(relay.EndPoints[0], token, ct);
+        var (aliceSocket, _) = await aliceBind;
+        await using var tls = await TlsPair.OverAsync(aliceSocket, bobSocket, bobChecks: false, ct);
+
+        var payload = RandomNumberGenerator.GetBytes(1_000_000);
+        var sending = tls.Alice.WriteAsync(payload, ct).AsTask(); // the relay reads and drops what is past its limit
+        var buffer = new byte[64 * 1024];
+        long received = 0;
+        var e = await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            int n;
+            while ((n = await tls.Bob.ReadAsync(buffer, ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct)) > 0)
+            {
+                received += n;
+            }
+        });
+        StreamEndTests.AssertCut(e);
+        Assert.InRange(received, 1, 200_000);
+        await sending.WaitAsync(TimeSpan.FromSeconds(10), ct);
     }
 
     [Fact(Timeout = 30_000)]

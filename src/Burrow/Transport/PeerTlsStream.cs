@@ -1,0 +1,118 @@
+using System.Net.Security;
+
+namespace Burrow.Transport;
+
+/// <summary>
+/// A peer's TLS stream whose end is trustworthy. TLS marks a sender's end with close_notify, so that whoever
+/// carries the bytes — a relay, or anyone on the path forging a FIN — cannot cut the stream short unseen; but
+/// <see cref="SslStream"/> returns 0 for a transport that just ended as it does for close_notify. This one
+/// tells them apart: after close_notify the transport has not ended yet (<see cref="EndWatchingStream"/>), so a
+/// read returns 0 as usual; a transport that ended first makes every read from then on throw an
+/// <see cref="IOException"/> whose inner exception is a <see cref="ProtocolViolationException"/> with the code
+/// <c>stream_truncated</c> — as does the transport ending inside a TLS record (<see cref="CutInside"/>). Every read path goes through both.
+/// </summary>
+internal sealed class PeerTlsStream : SslStream
+{
+    private readonly EndWatchingStream _transport;
+    private bool _cut;
+    private bool _ended;
+
+    public PeerTlsStream(EndWatchingStream transport, RemoteCertificateValidationCallback validate)
+        : base(transport, leaveInnerStreamOpen: false, validate) => _transport = transport;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowIfCut();
+        int read;
+        try
+        {
+            read = await base.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (CutInside(e))
+        {
+            throw Cut(e);
+        }
+        return Checked(read, buffer.Length);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ThrowIfCut();
+        int read;
+        try
+        {
+            read = base.Read(buffer, offset, count);
+        }
+        catch (IOException e) when (CutInside(e))
+        {
+            throw Cut(e);
+        }
+        return Checked(read, count);
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        ThrowIfCut();
+        int read;
+        try
+        {
+            read = base.Read(buffer);
+        }
+        catch (IOException e) when (CutInside(e))
+        {
+            throw Cut(e);
+        }
+        return Checked(read, buffer.Length);
+    }
+
+    public override int ReadByte()
+    {
+        Span<byte> one = stackalloc byte[1];
+        return Read(one) == 0 ? -1 : one[0];
+    }
+
+    public override IAsyncResult BeginRead(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(ReadAsync(buffer, offset, count, CancellationToken.None), callback, state);
+
+    public override int EndRead(IAsyncResult asyncResult) => TaskToAsyncResult.End<int>(asyncResult);
+
+    private int Checked(int read, int asked)
+    {
+        if (read == 0 && asked > 0 && !_ended)
+        {
+            _ended = true;
+            _cut = _transport.Ended; // close_notify ends the TLS stream before the transport's end is read
+            ThrowIfCut();
+        }
+        return read;
+    }
+
+    /// <summary>Whether <paramref name="e"/> is the transport ending inside a TLS record (the stream is then cut from now on).</summary>
+    private bool CutInside(IOException e)
+    {
+        if (_ended || !_transport.Ended)
+        {
+            return false;
+        }
+        _ended = _cut = true;
+        return true;
+    }
+
+    private void ThrowIfCut()
+    {
+        if (_cut)
+        {
+            throw Cut(null);
+        }
+    }
+
+    private static IOException Cut(IOException? inside)
+    {
+        const string message = "The peer's stream was cut: its transport ended without the TLS close_notify that marks the peer's end, so data may be missing " +
+            "(a connection reset or cut on the way; on a relayed connection, the relay ending the session at one of its limits).";
+        return new IOException(message, new ProtocolViolationException("stream_truncated", message, inside));
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using Burrow.Identity;
+using Burrow.Transport;
+
+namespace Burrow.Tests.Transport;
+
+/// <summary>Alice (TLS client) and Bob (TLS server), new nodes authenticated over a socket pair (which they own), with their sockets.</summary>
+internal sealed class TlsPair : IAsyncDisposable
+{
+    private readonly NodeIdentity _alice = NodeIdentity.Create();
+    private readonly NodeIdentity _bob = NodeIdentity.Create();
+    private TlsCredentials? _aliceTls;
+    private TlsCredentials? _bobTls;
+    private TlsOverSockets? _tls;
+
+    private TlsPair()
+    {
+    }
+
+    public Socket AliceSocket { get; private set; } = null!;
+
+    public Socket BobSocket { get; private set; } = null!;
+
+    public SslStream Alice => _tls!.Alice;
+
+    public SslStream Bob => _tls!.Bob;
+
+    public NodeId AliceId => _alice.NodeId;
+
+    public NodeId BobId => _bob.NodeId;
+
+    /// <summary>Who Alice authenticated.</summary>
+    public NodeId AliceSees => _tls!.AliceSees;
+
+    /// <summary>Who Bob authenticated.</summary>
+    public NodeId BobSees => _tls!.BobSees;
+
+    /// <summary>Over an ordinary loopback connection (Bob requires Alice's key).</summary>
+    public static async Task<TlsPair> StartAsync(CancellationToken ct)
+    {
+        var (alice, bob) = await SecureStreamTests.LoopbackPairAsync(ct);
+        return await OverAsync(alice, bob, bobChecks: true, ct);
+    }
+
+    /// <summary>Over <paramref name="aliceSocket"/> and <paramref name="bobSocket"/>, connected to each other by whatever means.</summary>
+    public static async Task<TlsPair> OverAsync(Socket aliceSocket, Socket bobSocket, bool bobChecks, CancellationToken ct)
+    {
+        var pair = new TlsPair { AliceSocket = aliceSocket, BobSocket = bobSocket };
+        pair._aliceTls = new TlsCredentials(pair._alice, TimeProvider.System);
+        pair._bobTls = new TlsCredentials(pair._bob, TimeProvider.System);
+        pair._tls = await TlsOverSockets.AuthenticateAsync(pair.AliceSocket, pair._aliceTls, TlsRole.Client, pair.BobSocket, pair._bobTls, TlsRole.Server,
+            bobChecks, ct);
+        return pair;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_tls is not null)
+        {
+            await _tls.DisposeAsync();
+        }
+        AliceSocket?.Dispose();
+        BobSocket?.Dispose();
+        _aliceTls?.Dispose();
+        _bobTls?.Dispose();
+        _alice.Dispose();
+        _bob.Dispose();
+    }
+}
