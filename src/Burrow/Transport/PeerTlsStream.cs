@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Security;
 
 namespace Burrow.Transport;
@@ -24,6 +25,7 @@ internal sealed class PeerTlsStream : SslStream
     {
         ThrowIfCut();
         int read;
+        await _transport.EnterReadAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             read = await base.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -31,6 +33,10 @@ internal sealed class PeerTlsStream : SslStream
         catch (IOException e) when (CutInside(e))
         {
             throw Cut(e);
+        }
+        finally
+        {
+            _transport.ExitRead();
         }
         return Checked(read, buffer.Length);
     }
@@ -42,6 +48,7 @@ internal sealed class PeerTlsStream : SslStream
     {
         ThrowIfCut();
         int read;
+        _transport.EnterRead();
         try
         {
             read = base.Read(buffer, offset, count);
@@ -50,34 +57,42 @@ internal sealed class PeerTlsStream : SslStream
         {
             throw Cut(e);
         }
+        finally
+        {
+            _transport.ExitRead();
+        }
         return Checked(read, count);
     }
 
     public override int Read(Span<byte> buffer)
     {
-        ThrowIfCut();
-        int read;
+        // Through Read(byte[]): SslStream's own span read would come back here by Stream's default and take the gate twice.
+        var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
         try
         {
-            read = base.Read(buffer);
+            var read = Read(rented, 0, buffer.Length);
+            rented.AsSpan(0, read).CopyTo(buffer);
+            return read;
         }
-        catch (IOException e) when (CutInside(e))
+        finally
         {
-            throw Cut(e);
+            ArrayPool<byte>.Shared.Return(rented);
         }
-        return Checked(read, buffer.Length);
     }
 
     public override int ReadByte()
     {
-        Span<byte> one = stackalloc byte[1];
-        return Read(one) == 0 ? -1 : one[0];
+        var one = new byte[1];
+        return Read(one, 0, 1) == 0 ? -1 : one[0];
     }
 
     public override IAsyncResult BeginRead(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
         TaskToAsyncResult.Begin(ReadAsync(buffer, offset, count, CancellationToken.None), callback, state);
 
     public override int EndRead(IAsyncResult asyncResult) => TaskToAsyncResult.End<int>(asyncResult);
+
+    /// <summary>Sends close_notify. Its SSL_shutdown runs with no read inside OpenSSL (see <see cref="EndWatchingStream"/>); the write of it after that does not wait for reads.</summary>
+    public override async Task ShutdownAsync() => await (await _transport.OutsideReadsAsync(base.ShutdownAsync).ConfigureAwait(false)).ConfigureAwait(false);
 
     private int Checked(int read, int asked)
     {

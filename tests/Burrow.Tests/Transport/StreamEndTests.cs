@@ -91,4 +91,35 @@ public class StreamEndTests
         pair.AliceSocket.Close(); // RST
         await Assert.ThrowsAsync<IOException>(() => pair.Bob.ReadAsync(new byte[4], ct).AsTask().WaitAsync(Deadline, ct));
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Both_ends_completing_their_writes_while_reading_each_others_end_lose_nothing()
+    {
+        // Each end reads the other's bytes and close_notify while it sends its own close_notify: OpenSSL's SSL_shutdown
+        // meeting an SSL_read on the same connection once failed that read in CI ("the decryption operation failed").
+        var ct = TestContext.Current.CancellationToken;
+        var data = new byte[4096];
+        for (var round = 0; round < 200; round++)
+        {
+            await using var pair = await TlsPair.StartAsync(ct);
+            var alice = new PeerConnection(pair.AliceSocket, pair.Alice, pair.BobId, "direct", TimeSpan.Zero, initiated: true);
+            var bob = new PeerConnection(pair.BobSocket, pair.Bob, pair.AliceId, "accepted", TimeSpan.Zero, initiated: false);
+            async Task<long> EndAsync(PeerConnection end)
+            {
+                var reading = Task.Run(async () =>
+                {
+                    using var received = new MemoryStream();
+                    await end.Stream.CopyToAsync(received, ct);
+                    return received.Length;
+                }, ct);
+                await end.Stream.WriteAsync(data, ct);
+                await end.CompleteWritesAsync();
+                return await reading.WaitAsync(Deadline, ct);
+            }
+            var both = await Task.WhenAll(Task.Run(() => EndAsync(alice), ct), Task.Run(() => EndAsync(bob), ct));
+            Assert.Equal([data.Length, data.Length], both);
+            await alice.DisposeAsync();
+            await bob.DisposeAsync();
+        }
+    }
 }
