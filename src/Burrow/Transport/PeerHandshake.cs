@@ -53,7 +53,7 @@ public static class PeerHandshake
         }
 
         // Reads of the result tell a cut stream from the peer's end (see PeerTlsStream).
-        var ssl = new PeerTlsStream(new EndWatchingStream(transport), Validate);
+        var ssl = new PeerTlsStream(new WatchedTransport(transport), Validate);
         try
         {
             if (role == TlsRole.Client)

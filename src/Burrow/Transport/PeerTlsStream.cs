@@ -7,18 +7,18 @@ namespace Burrow.Transport;
 /// A peer's TLS stream whose end is trustworthy. TLS marks a sender's end with close_notify, so that whoever
 /// carries the bytes — a relay, or anyone on the path forging a FIN — cannot cut the stream short unseen; but
 /// <see cref="SslStream"/> returns 0 for a transport that just ended as it does for close_notify. This one
-/// tells them apart: after close_notify the transport has not ended yet (<see cref="EndWatchingStream"/>), so a
+/// tells them apart: after close_notify the transport has not ended yet (<see cref="WatchedTransport"/>), so a
 /// read returns 0 as usual; a transport that ended first makes every read from then on throw an
 /// <see cref="IOException"/> whose inner exception is a <see cref="ProtocolViolationException"/> with the code
 /// <c>stream_truncated</c> — as does the transport ending inside a TLS record (<see cref="CutInside"/>). Every read path goes through both.
 /// </summary>
 internal sealed class PeerTlsStream : SslStream
 {
-    private readonly EndWatchingStream _transport;
+    private readonly WatchedTransport _transport;
     private bool _cut;
     private bool _ended;
 
-    public PeerTlsStream(EndWatchingStream transport, RemoteCertificateValidationCallback validate)
+    public PeerTlsStream(WatchedTransport transport, RemoteCertificateValidationCallback validate)
         : base(transport, leaveInnerStreamOpen: false, validate) => _transport = transport;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -91,7 +91,7 @@ internal sealed class PeerTlsStream : SslStream
 
     public override int EndRead(IAsyncResult asyncResult) => TaskToAsyncResult.End<int>(asyncResult);
 
-    /// <summary>Sends close_notify. Its SSL_shutdown runs with no read inside OpenSSL (see <see cref="EndWatchingStream"/>); the write of it after that does not wait for reads.</summary>
+    /// <summary>Sends close_notify. Its SSL_shutdown runs with no read inside OpenSSL (see <see cref="WatchedTransport"/>); the write of it after that does not wait for reads.</summary>
     public override async Task ShutdownAsync() => await (await _transport.OutsideReadsAsync(base.ShutdownAsync).ConfigureAwait(false)).ConfigureAwait(false);
 
     private int Checked(int read, int asked)

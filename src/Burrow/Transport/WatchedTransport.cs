@@ -8,7 +8,7 @@ namespace Burrow.Transport;
 /// another (a read failed with "the decryption operation failed" in CI when the two met), so a read of the TLS stream
 /// holds the gate (<see cref="EnterRead"/>) except while it waits for the transport here, and a shutdown takes it too.
 /// </summary>
-internal sealed class EndWatchingStream(Stream inner) : Stream
+internal sealed class WatchedTransport(Stream inner) : Stream
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _readHolds; // only the one reader touches it (a stream has one reader at a time)
