@@ -97,8 +97,8 @@ internal sealed class TransferLink : IAsyncDisposable
 
     /// <summary>
     /// How long the sender may wait, writing nothing, for the direct connection: <paramref name="wanted"/>, but at most
-    /// half the relay's idle limit, so that the relay does not end the session meanwhile (the receiver would take that
-    /// end for the move, and give up if the direct connection came after its <see cref="FollowTimeout"/>).
+    /// half the relay's idle limit, so that the relay does not end the session meanwhile (the receiver would read that
+    /// end as a cut and fail the transfer, though the direct connection might still come).
     /// </summary>
     internal static TimeSpan WaitWithin(TimeSpan wanted, TimeSpan maxIdle) =>
         maxIdle == Timeout.InfiniteTimeSpan || wanted <= maxIdle / 2 ? wanted : maxIdle / 2;

@@ -122,7 +122,7 @@ internal sealed class RendezvousConnection : IRendezvousLink
         }
     }
 
-    /// <summary>Sends what is queued (for up to a second), then closes.</summary>
+    /// <summary>Sends what is queued (for up to a second) and close_notify, then closes.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -133,10 +133,11 @@ internal sealed class RendezvousConnection : IRendezvousLink
         try
         {
             await _writer.WaitAsync(FlushOnClose).ConfigureAwait(false);
+            await CloseNotify.SendAsync(_ssl, FlushOnClose).ConfigureAwait(false); // the other end reads an end, not a cut
         }
         catch (TimeoutException)
         {
-            // A peer that does not read: close anyway.
+            // A peer that does not read: close anyway (it reads a cut).
         }
         await _closing.CancelAsync().ConfigureAwait(false);
         await _ssl.DisposeAsync().ConfigureAwait(false);
@@ -145,7 +146,7 @@ internal sealed class RendezvousConnection : IRendezvousLink
         _closing.Dispose();
     }
 
-    /// <summary>Closes at once, without flushing (the server replacing a stale session, or shutting down).</summary>
+    /// <summary>Closes at once, without flushing or close_notify (the server replacing a stale session, or shutting down): the other end reads a cut.</summary>
     public void Abort()
     {
         try

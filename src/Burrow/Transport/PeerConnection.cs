@@ -125,33 +125,6 @@ public sealed class PeerConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The close_notify of a dispose without <see cref="CompleteWritesAsync"/>, so that the peer reads an end and not a
-    /// cut. Waits at most <see cref="CloseNotifyTimeout"/>: a peer that reads nothing may have left no room for it.
-    /// </summary>
-    private async Task NotifyCloseAsync()
-    {
-        if (Interlocked.Exchange(ref _writesCompleted, 1) != 0)
-        {
-            return;
-        }
-        // Gone, stuck, or mid-write on another thread: the peer then reads a cut, which is what it was.
-        Task notify;
-        try
-        {
-            notify = _ssl.ShutdownAsync();
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
-        {
-            return;
-        }
-        await notify.WaitAsync(CloseNotifyTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!notify.IsCompleted)
-        {
-            _ = notify.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
-    }
-
     /// <summary>The longest a dispose waits to send its close_notify.</summary>
     internal static readonly TimeSpan CloseNotifyTimeout = TimeSpan.FromSeconds(1);
 
@@ -194,7 +167,10 @@ public sealed class PeerConnection : IAsyncDisposable
             {
                 await untaken.DisposeAsync().ConfigureAwait(false);
             }
-            await NotifyCloseAsync().ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _writesCompleted, 1) == 0)
+            {
+                await CloseNotify.SendAsync(_ssl, CloseNotifyTimeout).ConfigureAwait(false); // so that the peer reads an end, not a cut
+            }
             await _ssl.DisposeAsync().ConfigureAwait(false);
             LingeringClose.Start(_socket); // the bytes written still arrive, and the peer reads an end, not a reset
         }

@@ -14,7 +14,12 @@ namespace Burrow.Transport;
 /// </summary>
 internal sealed class PeerTlsStream : SslStream
 {
+    private const int Idle = 0;
+    private const int Writing = 1;
+    private const int Shut = 2;
     private readonly WatchedTransport _transport;
+    private int _writing; // Idle, Writing or Shut: close_notify never goes out in the middle of a write
+    private volatile bool _disposed;
     private bool _cut;
     private bool _ended;
 
@@ -66,7 +71,8 @@ internal sealed class PeerTlsStream : SslStream
 
     public override int Read(Span<byte> buffer)
     {
-        // Through Read(byte[]): SslStream's own span read would come back here by Stream's default and take the gate twice.
+        // Through Read(byte[]), which holds the gate: base.Read(Span) would take it twice wherever SslStream leaves that
+        // overload to Stream's default (which calls Read(byte[]) back). A span read is rare here; the copy is cheap.
         var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
         try
         {
@@ -91,8 +97,101 @@ internal sealed class PeerTlsStream : SslStream
 
     public override int EndRead(IAsyncResult asyncResult) => TaskToAsyncResult.End<int>(asyncResult);
 
-    /// <summary>Sends close_notify. Its SSL_shutdown runs with no read inside OpenSSL (see <see cref="WatchedTransport"/>); the write of it after that does not wait for reads.</summary>
-    public override async Task ShutdownAsync() => await (await _transport.OutsideReadsAsync(base.ShutdownAsync).ConfigureAwait(false)).ConfigureAwait(false);
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var mine = BeginWriting();
+        try
+        {
+            await base.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndWriting(mine);
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        var mine = BeginWriting();
+        try
+        {
+            base.Write(buffer, offset, count);
+        }
+        finally
+        {
+            EndWriting(mine);
+        }
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        var mine = BeginWriting();
+        try
+        {
+            base.Write(buffer);
+        }
+        finally
+        {
+            EndWriting(mine);
+        }
+    }
+
+    public override IAsyncResult BeginWrite(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(WriteAsync(buffer, offset, count, CancellationToken.None), callback, state);
+
+    public override void EndWrite(IAsyncResult asyncResult) => TaskToAsyncResult.End(asyncResult);
+
+    /// <summary>
+    /// Sends close_notify — refused (<see cref="InvalidOperationException"/>) while a write is in progress: it would land
+    /// between two of that write's records, and the peer would read a clean end short of the data. Its SSL_shutdown runs
+    /// with no read inside OpenSSL (see <see cref="WatchedTransport"/>); the write of it after that does not wait for reads.
+    /// </summary>
+    public override async Task ShutdownAsync()
+    {
+        switch (Interlocked.CompareExchange(ref _writing, Shut, Idle))
+        {
+            case Writing:
+                throw new InvalidOperationException("A write is in progress: close_notify now would end the stream inside it.");
+            case Shut:
+                throw new InvalidOperationException("close_notify was sent already.");
+        }
+        await (await _transport.OutsideReadsAsync(base.ShutdownAsync).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>A write begins: true when it is the outermost one (SslStream's overloads call each other), which ends it.</summary>
+    private bool BeginWriting()
+    {
+        var was = Interlocked.CompareExchange(ref _writing, Writing, Idle);
+        if (was == Shut)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this); // what a write on a closed stream says
+            throw new InvalidOperationException("close_notify was sent: nothing more can be written.");
+        }
+        return was == Idle;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        return base.DisposeAsync();
+    }
+
+    private void EndWriting(bool mine)
+    {
+        if (mine)
+        {
+            Volatile.Write(ref _writing, Idle);
+        }
+    }
 
     private int Checked(int read, int asked)
     {

@@ -8,9 +8,9 @@ namespace Burrow.Transport;
 /// another (a read failed with "the decryption operation failed" in CI when the two met), so a read of the TLS stream
 /// holds the gate (<see cref="EnterRead"/>) except while it waits for the transport here, and a shutdown takes it too.
 /// </summary>
-internal sealed class WatchedTransport(Stream inner) : Stream
+internal sealed class WatchedTransport(Stream inner) : PassThroughStream(inner)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _gate = new(1, 1); // never disposed: a read may still be giving it back after the stream is
     private bool _readHolds; // only the one reader touches it (a stream has one reader at a time)
 
     /// <summary>Whether a read of the transport has returned its end.</summary>
@@ -56,7 +56,7 @@ internal sealed class WatchedTransport(Stream inner) : Stream
         var held = LetGo();
         try
         {
-            return Seen(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
+            return Seen(await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
         }
         finally
         {
@@ -68,17 +68,12 @@ internal sealed class WatchedTransport(Stream inner) : Stream
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         var held = LetGo();
         try
         {
-            return Seen(inner.Read(buffer), buffer.Length);
+            return Seen(Inner.Read(buffer), buffer.Length);
         }
         finally
         {
@@ -104,50 +99,5 @@ internal sealed class WatchedTransport(Stream inner) : Stream
     {
         Ended |= read == 0 && asked > 0; // a zero-byte read (a wait for data) returns 0 without an end
         return read;
-    }
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.WriteAsync(buffer, offset, count, cancellationToken);
-
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-    public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => inner.Flush();
-
-    public override bool CanRead => inner.CanRead;
-
-    public override bool CanWrite => inner.CanWrite;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose(); // the gate is left undisposed: a read may still be giving it back
-        }
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
     }
 }

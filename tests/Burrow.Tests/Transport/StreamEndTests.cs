@@ -122,4 +122,85 @@ public class StreamEndTests
             await bob.DisposeAsync();
         }
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_transport_that_ends_inside_a_record_is_a_cut_too()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        HalvingTransport? halving = null;
+        await using var pair = await TlsPair.StartAsync(transport => halving = new HalvingTransport(transport), ct);
+        halving!.Armed = () => pair.AliceSocket.Shutdown(SocketShutdown.Send);
+        await pair.Alice.WriteAsync(new byte[1000], ct); // one record: half of it goes, then the FIN
+
+        var e = await Assert.ThrowsAsync<IOException>(() => pair.Bob.ReadAsync(new byte[1000], ct).AsTask().WaitAsync(Deadline, ct));
+        AssertCut(e);
+        Assert.IsType<IOException>(e.InnerException!.InnerException); // SslStream's own "unexpected EOF" inside the record
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_read_cancelled_while_it_waits_leaves_the_stream_whole_and_the_close_notify_free_to_go()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var pair = await TlsPair.StartAsync(ct);
+        using (var soon = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            soon.CancelAfter(TimeSpan.FromMilliseconds(100));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pair.Bob.ReadAsync(new byte[16], soon.Token).AsTask());
+        }
+
+        await pair.Bob.ShutdownAsync().WaitAsync(Deadline, ct); // the gate the cancelled read held is free
+        await pair.Alice.WriteAsync("x"u8.ToArray(), ct);
+        await pair.Alice.ShutdownAsync();
+        using var received = new MemoryStream();
+        await pair.Bob.CopyToAsync(received, ct).WaitAsync(Deadline, ct);
+        Assert.Equal("x"u8.ToArray(), received.ToArray());
+        Assert.Equal(0, await pair.Alice.ReadAsync(new byte[16], ct).AsTask().WaitAsync(Deadline, ct)); // Bob's close_notify
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_dispose_in_the_middle_of_a_write_never_gives_the_peer_a_clean_end_short_of_the_data()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var pair = await TlsPair.StartAsync(ct);
+        var alice = new PeerConnection(pair.AliceSocket, pair.Alice, pair.BobId, "direct", TimeSpan.Zero, initiated: true);
+        var data = new byte[64 * 1024 * 1024];
+        // Bob reads slowly (about 6 MiB/s): the write stays in the middle for seconds, with room now and then for more.
+        long received = 0;
+        var reading = Task.Run(async () =>
+        {
+            var buffer = new byte[32 * 1024];
+            int n;
+            while ((n = await pair.Bob.ReadAsync(buffer, ct).AsTask().WaitAsync(Deadline, ct)) > 0)
+            {
+                received += n;
+                await Task.Delay(5, ct);
+            }
+        }, ct);
+        var writing = alice.Stream.WriteAsync(data, ct).AsTask();
+        await Task.Delay(300, ct);
+        Assert.False(writing.IsCompleted);
+        await alice.DisposeAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => writing.WaitAsync(Deadline, ct));
+
+        AssertCut(await Assert.ThrowsAsync<IOException>(() => reading));
+        Assert.InRange(received, 1, data.Length - 1);
+    }
+
+    /// <summary>A transport that, once <see cref="Armed"/>, writes half of the next write and then runs the action (a FIN).</summary>
+    private sealed class HalvingTransport(Stream inner) : PassThroughStream(inner)
+    {
+        public Action? Armed { get; set; }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Armed is not { } cut)
+            {
+                await Inner.WriteAsync(buffer, cancellationToken);
+                return;
+            }
+            await Inner.WriteAsync(buffer[..(buffer.Length / 2)], cancellationToken);
+            await Inner.FlushAsync(cancellationToken);
+            cut();
+        }
+    }
 }

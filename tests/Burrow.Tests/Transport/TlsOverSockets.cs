@@ -20,12 +20,18 @@ internal sealed class TlsOverSockets : IAsyncDisposable
     public NodeId BobSees { get; }
 
     /// <summary>Alice requires bob's key; bob learns alice's (or requires it too when <paramref name="bobChecks"/>).</summary>
-    public static async Task<TlsOverSockets> AuthenticateAsync(
+    public static Task<TlsOverSockets> AuthenticateAsync(
         Socket aliceSocket, TlsCredentials alice, TlsRole aliceRole,
-        Socket bobSocket, TlsCredentials bob, TlsRole bobRole, bool bobChecks, CancellationToken ct)
+        Socket bobSocket, TlsCredentials bob, TlsRole bobRole, bool bobChecks, CancellationToken ct) =>
+        AuthenticateAsync(new NetworkStream(aliceSocket), alice, aliceRole, new NetworkStream(bobSocket), bob, bobRole, bobChecks, ct);
+
+    /// <summary>As above, over any two transports (say, one that misbehaves on purpose).</summary>
+    public static async Task<TlsOverSockets> AuthenticateAsync(
+        Stream aliceTransport, TlsCredentials alice, TlsRole aliceRole,
+        Stream bobTransport, TlsCredentials bob, TlsRole bobRole, bool bobChecks, CancellationToken ct)
     {
-        var aliceSide = PeerHandshake.AuthenticateAsync(new NetworkStream(aliceSocket), alice, aliceRole, bob.Identity.NodeId, ct);
-        var bobSide = PeerHandshake.AuthenticateAsync(new NetworkStream(bobSocket), bob, bobRole, bobChecks ? alice.Identity.NodeId : null, ct);
+        var aliceSide = PeerHandshake.AuthenticateAsync(aliceTransport, alice, aliceRole, bob.Identity.NodeId, ct);
+        var bobSide = PeerHandshake.AuthenticateAsync(bobTransport, bob, bobRole, bobChecks ? alice.Identity.NodeId : null, ct);
         var (aliceStream, aliceSees) = await aliceSide;
         var (bobStream, bobSees) = await bobSide;
         return new TlsOverSockets(aliceStream, aliceSees, bobStream, bobSees);

@@ -8,10 +8,8 @@ namespace Burrow.Tests.Transport;
 /// <summary>Alice (TLS client) and Bob (TLS server), new nodes authenticated over a socket pair (which they own), with their sockets.</summary>
 internal sealed class TlsPair : IAsyncDisposable
 {
-    private readonly NodeIdentity _alice = NodeIdentity.Create();
-    private readonly NodeIdentity _bob = NodeIdentity.Create();
-    private TlsCredentials? _aliceTls;
-    private TlsCredentials? _bobTls;
+    private readonly NodeKeys _alice = new();
+    private readonly NodeKeys _bob = new();
     private TlsOverSockets? _tls;
 
     private TlsPair()
@@ -43,14 +41,22 @@ internal sealed class TlsPair : IAsyncDisposable
         return await OverAsync(alice, bob, bobChecks: true, ct);
     }
 
+    /// <summary>Over an ordinary loopback connection, with Alice's TLS stream over <paramref name="aliceTransport"/> (given her socket's stream).</summary>
+    public static async Task<TlsPair> StartAsync(Func<Stream, Stream> aliceTransport, CancellationToken ct)
+    {
+        var (alice, bob) = await SecureStreamTests.LoopbackPairAsync(ct);
+        return await OverAsync(alice, bob, bobChecks: true, aliceTransport, ct);
+    }
+
     /// <summary>Over <paramref name="aliceSocket"/> and <paramref name="bobSocket"/>, connected to each other by whatever means.</summary>
-    public static async Task<TlsPair> OverAsync(Socket aliceSocket, Socket bobSocket, bool bobChecks, CancellationToken ct)
+    public static Task<TlsPair> OverAsync(Socket aliceSocket, Socket bobSocket, bool bobChecks, CancellationToken ct) =>
+        OverAsync(aliceSocket, bobSocket, bobChecks, transport => transport, ct);
+
+    private static async Task<TlsPair> OverAsync(Socket aliceSocket, Socket bobSocket, bool bobChecks, Func<Stream, Stream> aliceTransport, CancellationToken ct)
     {
         var pair = new TlsPair { AliceSocket = aliceSocket, BobSocket = bobSocket };
-        pair._aliceTls = new TlsCredentials(pair._alice, TimeProvider.System);
-        pair._bobTls = new TlsCredentials(pair._bob, TimeProvider.System);
-        pair._tls = await TlsOverSockets.AuthenticateAsync(pair.AliceSocket, pair._aliceTls, TlsRole.Client, pair.BobSocket, pair._bobTls, TlsRole.Server,
-            bobChecks, ct);
+        pair._tls = await TlsOverSockets.AuthenticateAsync(aliceTransport(new NetworkStream(aliceSocket)), pair._alice.Tls, TlsRole.Client,
+            new NetworkStream(bobSocket), pair._bob.Tls, TlsRole.Server, bobChecks, ct);
         return pair;
     }
 
@@ -62,8 +68,6 @@ internal sealed class TlsPair : IAsyncDisposable
         }
         AliceSocket?.Dispose();
         BobSocket?.Dispose();
-        _aliceTls?.Dispose();
-        _bobTls?.Dispose();
         _alice.Dispose();
         _bob.Dispose();
     }
