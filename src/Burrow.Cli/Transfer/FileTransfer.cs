@@ -49,13 +49,22 @@ internal static class FileTransfer
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var file = open(offer);
         var received = new Counted(progress);
-        // The stream ending early is the sender moving to a direct connection, or a real end.
+        long? movedAt = null; // how much had come when the relayed stream ended and the direct one took over
+        async ValueTask<Stream?> FromAsync(bool ended)
+        {
+            // The stream ending early is the sender moving to a direct connection, or a real end.
+            if (ended && !await peer.FollowAsync(cancellationToken))
+            {
+                return null;
+            }
+            movedAt ??= ended ? received.Value : null;
+            return peer.Stream;
+        }
         try
         {
-            await CopyAsync(async ended => ended && !await peer.FollowAsync(cancellationToken) ? null : peer.Stream, count => ValueTask.FromResult((file, count)),
-                offer.Size, hash, received, timeouts.Stall, cancellationToken);
+            await CopyAsync(FromAsync, count => ValueTask.FromResult((file, count)), offer.Size, hash, received, timeouts.Stall, cancellationToken);
         }
-        catch (IOException e) when (peer.Current.IsRelayed && RelayLimitOf(peer, offer.Size, received.Value, timeouts.Direct, e) is { } limit)
+        catch (IOException e) when (RelayLimitOf(peer, offer.Size, received.Value, movedAt, timeouts.Direct, e) is { } limit)
         {
             throw limit; // the sender stopped where the relay's limit would have, or the relay ended the session: say why, not just that the stream ended
         }
@@ -82,17 +91,20 @@ internal static class FileTransfer
     }
 
     /// <summary>
-    /// Which of the relay's limits ended the relayed stream short of the file: the byte limit if the whole budget came,
-    /// else the duration limit if the session is at its end (see <see cref="RelayDeadline"/>); null when neither explains
-    /// the end, or when <paramref name="e"/> is neither an end (<see cref="EndOfStreamException"/>: the sender stopped
-    /// there) nor a cut (<c>stream_truncated</c>: the relay ended the session before what was sent through it arrived).
+    /// Which of the relay's limits ended a transfer that began on the relay short of the file: the byte limit if the whole
+    /// budget came, else the duration limit if the session is at its end (see <see cref="RelayDeadline"/>). Null when
+    /// neither explains the end, or when <paramref name="e"/> is not one they explain: on the relay, an end
+    /// (<see cref="EndOfStreamException"/>: the sender stopped there) or a cut (<c>stream_truncated</c>: the relay ended the
+    /// session before what was sent through it arrived); on the direct connection it moved to (at
+    /// <paramref name="movedAt"/> bytes), an end before any byte came on it — the sender had given up and closed it unused.
     /// </summary>
-    private static RelayLimitException? RelayLimitOf(TransferLink peer, long size, long received, TimeSpan wait, IOException e)
+    private static RelayLimitException? RelayLimitOf(TransferLink peer, long size, long received, long? movedAt, TimeSpan wait, IOException e)
     {
-        var why = e switch
+        var why = (peer.Current.IsRelayed, e) switch
         {
-            EndOfStreamException => $"no direct connection came to finish on ({e.Message})",
-            { InnerException: ProtocolViolationException { Code: "stream_truncated" } } => $"the relay ended the session after {received} bytes, before all it was sent had arrived",
+            (true, EndOfStreamException) => $"no direct connection came to finish on ({e.Message})",
+            (true, { InnerException: ProtocolViolationException { Code: "stream_truncated" } }) => $"the relay ended the session after {received} bytes, before all it was sent had arrived",
+            (false, EndOfStreamException) when movedAt == received => "the sender stopped before the direct connection was ready, and closed it unused",
             _ => null,
         };
         if (why is null)

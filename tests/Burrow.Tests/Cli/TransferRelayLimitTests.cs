@@ -165,6 +165,32 @@ public sealed class TransferRelayLimitTests : IAsyncDisposable
         Assert.Equal(content[..(int)file.Length], file.ToArray());
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_receiver_whose_direct_connection_came_after_the_sender_gave_up_is_told_it_was_the_relay_limit()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // The receiver dials, so its node makes the upgrade attempt — at 1.5 s, after the sender (0.3 s of waiting at the
+        // budget) gave up and closed: the receiver follows to a direct connection that the sender's node closes unused.
+        var (receiver, sender) = await TransferPeers.RelayedAsync(_owned, new ConnectOptions { UpgradeAfter = [TimeSpan.FromSeconds(1.5)] }, Limits, ct);
+        var content = RandomNumberGenerator.GetBytes(1024 * 1024);
+        var file = new MemoryStream();
+        var moves = 0;
+        await using var receiverLink = new TransferLink(receiver, ct) { Moved = _ => moves++ };
+        var receiving = FileTransfer.ReceiveAsync(receiverLink, _ => file, () => { }, new Progress<long>(), new TransferTimeouts(), ct);
+
+        await using (var senderLink = new TransferLink(sender, ct))
+        {
+            await Assert.ThrowsAsync<RelayLimitException>(() => FileTransfer.SendAsync(senderLink, new FileOffer("f.bin", content.Length),
+                new MemoryStream(content), new Progress<long>(), new TransferTimeouts { Direct = TimeSpan.FromMilliseconds(300) }, ct));
+        }
+
+        var e = await Assert.ThrowsAsync<RelayLimitException>(() => receiving);
+        Assert.Equal(1, moves); // it did follow: the direct connection came, and ended at once
+        Assert.Equal($"The relay carries at most {Limits.MaxBytes} bytes each way; the file needs {content.Length}; the sender stopped before the direct "
+            + "connection was ready, and closed it unused.", e.Message);
+        Assert.Equal(Budget, file.Length);
+    }
+
     /// <summary>The receiving end by hand: reads the offer, then counts the file data until the stream ends.</summary>
     private static async Task<long> DrainFileDataAsync(PeerConnection receiver, CancellationToken ct)
     {
