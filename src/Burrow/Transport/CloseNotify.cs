@@ -4,7 +4,8 @@ namespace Burrow.Transport;
 
 /// <summary>
 /// The close_notify of a closing TLS connection, so that the peer reads an end and not a cut (see
-/// <see cref="PeerTlsStream"/>), sent without letting the close hang: a peer that reads nothing may have left no room for it.
+/// <see cref="PeerTlsStream"/>); a close that must not hang bounds its wait, since a peer that reads nothing may have
+/// left no room for it.
 /// </summary>
 internal static class CloseNotify
 {
