@@ -173,6 +173,14 @@ internal sealed class PeerTlsStream : SslStream
         return was == Idle;
     }
 
+    private void EndWriting(bool mine)
+    {
+        if (mine)
+        {
+            Volatile.Write(ref _writing, Idle);
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         _disposed = true;
@@ -183,14 +191,6 @@ internal sealed class PeerTlsStream : SslStream
     {
         _disposed = true;
         return base.DisposeAsync();
-    }
-
-    private void EndWriting(bool mine)
-    {
-        if (mine)
-        {
-            Volatile.Write(ref _writing, Idle);
-        }
     }
 
     private int Checked(int read, int asked)
